@@ -1,0 +1,94 @@
+# build.mk - build one tree of labs in one variant, out of tree.
+#
+#   make -f harness/mk/build.mk VARIANT=tsan SRCDIR=solutions TAG=solutions \
+#        LABS="02-mutex"
+#
+# builds, for each lab named and each earlier lab it USES, the lab's sources
+# from SRCDIR, the harness's scenario and test programs, and the lab's apps,
+# into build/VARIANT/TAG/bin/. The top-level Makefile is the usual way in.
+# Each lab says what it has in harness/mk/NN-name.mk.
+
+VARIANT ?= native
+SRCDIR ?= labs
+TAG ?= $(notdir $(SRCDIR))
+LABS ?=
+OUT := build/$(VARIANT)/$(TAG)
+BIN := $(OUT)/bin
+
+include $(wildcard harness/mk/[0-9][0-9]-*.mk)
+
+# -- variants ---------------------------------------------------------------
+CC := gcc
+CXX := g++
+WARN := -Wall -Wextra
+BASE := -std=c11 -D_GNU_SOURCE -g -pthread
+ifeq ($(VARIANT),native)
+  VFLAGS := -O2
+else ifeq ($(VARIANT),tsan)
+  VFLAGS := -O1 -fsanitize=thread
+else ifeq ($(VARIANT),tsan-order)
+  # TSan judges the lock's own memory orders: see sanitizers/lab_annotate.h
+  VFLAGS := -O1 -fsanitize=thread -DLAB_ANNOTATE_TSAN=0
+else ifeq ($(VARIANT),asan)
+  VFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=all
+else
+  $(error unknown VARIANT '$(VARIANT)'; valid: native tsan tsan-order asan)
+endif
+
+# Warnings are errors in the project's own code. A student's tree (TAG=labs)
+# shows its warnings without stopping the build; `make test` builds the
+# untouched skeletons with WERROR=1 to prove they compile warning-free.
+ifeq ($(TAG),labs)
+  WERROR ?= 0
+else
+  WERROR ?= 1
+endif
+LAB_WERROR := $(if $(filter 1,$(WERROR)),-Werror)
+
+# Every lab asked for, plus what it uses, earlier labs first.
+uses = $(foreach u,$($(1)_USES),$(call uses,$(u)) $(u))
+ALL_LABS := $(sort $(foreach l,$(LABS),$(call uses,$(l)) $(l)))
+INCS := $(foreach l,$(ALL_LABS),-I$(SRCDIR)/$(l)/include) -Isanitizers \
+	-Iharness/lib -Iharness/tests
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+
+CFLAGS_ALL = $(BASE) $(VFLAGS) $(WARN) $(CFLAGS)
+LDFLAGS_ALL = $(BASE) $(VFLAGS) $(LDFLAGS)
+
+HLIB := $(OUT)/hobj/lib/preempt.o $(OUT)/hobj/lib/scenario.o
+lab_objs = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$($(1)_SRCS))
+deep_objs = $(foreach l,$(call uses,$(1)) $(1),$(call lab_objs,$(l)))
+harness_objs = $(patsubst harness/%.c,$(OUT)/hobj/%.o,$($(1)_HARNESS_SRCS))
+deep_libs = $(foreach l,$(call uses,$(1)) $(1),$($(l)_LDLIBS))
+
+# prog_rule LAB, NAME, SOURCE-OBJECT, EXTRA-LIBS
+define prog_rule
+$(BIN)/$(2): $(3) $(call harness_objs,$(1)) $(call deep_objs,$(1)) $(HLIB)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $(4) $(call deep_libs,$(1)) -lm
+PROGRAMS += $(BIN)/$(2)
+endef
+
+PROGRAMS :=
+$(foreach l,$(LABS),\
+  $(foreach p,$($(l)_SCENARIOS),$(eval $(call prog_rule,$(l),$(p),$(OUT)/hobj/scenarios/$(l)/$(p).o,)))\
+  $(foreach p,$($(l)_TESTS),$(eval $(call prog_rule,$(l),$(p),$(OUT)/hobj/tests/$(l)/$(p).o,$(CHECK_LIBS))))\
+  $(foreach p,$($(l)_APPS),$(eval $(call prog_rule,$(l),$(p),$(OUT)/obj/$(l)/apps/$(p).o,))))
+
+all: $(PROGRAMS)
+.PHONY: all
+.DEFAULT_GOAL := all
+
+# The lab's own sources and apps, from the tree being checked.
+$(OUT)/obj/%.o: $(SRCDIR)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(LAB_WERROR) $(INCS) -MMD -MP -c $< -o $@
+
+# The harness's code: scenarios, tests and helpers.
+$(OUT)/hobj/%.o: harness/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Werror $(INCS) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(shell find $(OUT) -name '*.d' 2>/dev/null)

@@ -1,0 +1,776 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The runner's two pure parts: reading a checks file, and judging what a
+ * check's process printed. No process handling here, so that both can be
+ * read, and tested, on their own.
+ */
+#define _GNU_SOURCE
+#include "checks.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static const char *const kind_names[] = {
+	[KIND_UNIT] = "unit",	      [KIND_RACE] = "race",
+	[KIND_STRESS] = "stress",     [KIND_TSAN] = "tsan",
+	[KIND_HELGRIND] = "helgrind", [KIND_DRD] = "drd",
+	[KIND_ASAN] = "asan",	      [KIND_RUN] = "run",
+};
+
+const char *kind_name(enum check_kind k)
+{
+	return kind_names[k];
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static int parse_kind(const char *v, enum check_kind *k)
+{
+	for (size_t i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
+		if (strcmp(v, kind_names[i]) == 0) {
+			*k = (enum check_kind)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_int(const char *v, int lo, int hi, int *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < lo || n > hi)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+static int set_key(struct check *c, const char *k, const char *v)
+{
+	int n;
+
+	if (strcmp(k, "kind") == 0)
+		return parse_kind(v, &c->kind);
+	if (strcmp(k, "title") == 0)
+		return free(c->title), c->title = strdup(v), 0;
+	if (strcmp(k, "run") == 0)
+		return free(c->run), c->run = strdup(v), 0;
+	if (strcmp(k, "hint") == 0)
+		return free(c->hint), c->hint = strdup(v), 0;
+	if (strcmp(k, "expect") == 0) {
+		if (strcmp(v, "race") && strcmp(v, "clean") &&
+		    strcmp(v, "silent"))
+			return -1;
+		c->expect_race = strcmp(v, "race") == 0;
+		c->expect_silent = strcmp(v, "silent") == 0;
+		return 0;
+	}
+	if (strcmp(k, "skeleton") == 0) {
+		if (strcmp(v, "pass") && strcmp(v, "fail"))
+			return -1;
+		c->skeleton_pass = strcmp(v, "pass") == 0;
+		return 0;
+	}
+	if (strcmp(k, "timeout") == 0)
+		return parse_int(v, 1, 3600, &c->timeout_s);
+	if (strcmp(k, "repeat") == 0)
+		return parse_int(v, 1, 100000, &c->repeat);
+	if (strcmp(k, "points") == 0)
+		return parse_int(v, 0, 1000, &c->points);
+	if (strcmp(k, "memory") == 0) {
+		if (strcmp(v, "none") == 0)
+			return c->memory_mib = 0, 0;
+		if (parse_int(v, 16, 1 << 20, &n))
+			return -1;
+		c->memory_mib = n;
+		return 0;
+	}
+	return -2;
+}
+
+static void check_defaults(struct check *c, int line)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = KIND_RUN;
+	c->timeout_s = 30;
+	c->repeat = 1;
+	c->points = 1;
+	c->memory_mib = -1; /* decided once the kind is known */
+	c->line = line;
+}
+
+static int finish_check(const char *path, struct check *c)
+{
+	if (!c->run) {
+		fprintf(stderr, "%s:%d: check [%s] has no 'run ='\n", path,
+			c->line, c->id);
+		return -1;
+	}
+	if (!c->title)
+		c->title = strdup(c->id);
+	/* The sanitizers reserve terabytes of address space for shadow
+	 * memory, so an address-space limit would stop them starting. */
+	if (c->memory_mib < 0)
+		c->memory_mib =
+			(c->kind == KIND_TSAN || c->kind == KIND_ASAN) ? 0
+								       : 4096;
+	return 0;
+}
+
+int checks_load(const char *path, struct check **out)
+{
+	FILE *f = fopen(path, "r");
+	struct check *v = NULL, *c = NULL;
+	char buf[4096];
+	int n = 0, lineno = 0;
+
+	if (!f) {
+		fprintf(stderr, "runner: cannot open %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	while (fgets(buf, sizeof(buf), f)) {
+		char *s = trim(buf), *eq;
+		int rc;
+
+		lineno++;
+		if (*s == '\0' || *s == '#')
+			continue;
+		if (*s == '[') {
+			char *end = strchr(s, ']');
+
+			if (!end || end == s + 1)
+				goto syntax;
+			if (c && finish_check(path, c))
+				goto fail;
+			*end = '\0';
+			v = realloc(v, sizeof(*v) * (size_t)(n + 1));
+			c = &v[n++];
+			check_defaults(c, lineno);
+			c->id = strdup(s + 1);
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (!c || !eq)
+			goto syntax;
+		*eq = '\0';
+		rc = set_key(c, trim(s), trim(eq + 1));
+		if (rc == -2) {
+			fprintf(stderr, "%s:%d: unknown key '%s'\n", path,
+				lineno, trim(s));
+			goto fail;
+		}
+		if (rc < 0) {
+			fprintf(stderr, "%s:%d: bad value for '%s'\n", path,
+				lineno, trim(s));
+			goto fail;
+		}
+	}
+	if (c && finish_check(path, c))
+		goto fail;
+	fclose(f);
+	*out = v;
+	return n;
+syntax:
+	fprintf(stderr, "%s:%d: expected '[id]' or 'key = value'\n", path,
+		lineno);
+fail:
+	fclose(f);
+	free(v);
+	return -1;
+}
+
+/* ---- judging ---------------------------------------------------------- */
+
+static void figure(struct outcome *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void figure(struct outcome *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(o->figure, sizeof(o->figure), fmt, ap);
+	va_end(ap);
+}
+
+static void add_evidence(struct outcome *o, const char *line, size_t len)
+{
+	if (o->n_evidence >= MAX_EVIDENCE)
+		return;
+	if (len >= TEXT_MAX)
+		len = TEXT_MAX - 1;
+	memcpy(o->evidence[o->n_evidence], line, len);
+	o->evidence[o->n_evidence][len] = '\0';
+	o->n_evidence++;
+}
+
+/* Iterate over lines: *pos advances; returns the line's length or -1. */
+static long next_line(const char *log, size_t len, size_t *pos,
+		      const char **line)
+{
+	const char *nl;
+
+	if (*pos >= len)
+		return -1;
+	*line = log + *pos;
+	nl = memchr(*line, '\n', len - *pos);
+	if (!nl)
+		nl = log + len;
+	*pos = (size_t)(nl - log) + 1;
+	return nl - *line;
+}
+
+/* The first line containing needle, or NULL; *n gets its length. */
+static const char *find_line(const char *log, size_t len, const char *needle,
+			     long *n)
+{
+	const char *line;
+	size_t pos = 0;
+	long l;
+
+	while ((l = next_line(log, len, &pos, &line)) >= 0)
+		if (memmem(line, (size_t)l, needle, strlen(needle))) {
+			*n = l;
+			return line;
+		}
+	return NULL;
+}
+
+/* The last line starting with prefix. */
+static const char *find_last(const char *log, size_t len, const char *prefix,
+			     long *n)
+{
+	const char *line, *found = NULL;
+	size_t pos = 0, plen = strlen(prefix);
+	long l;
+
+	while ((l = next_line(log, len, &pos, &line)) >= 0)
+		if ((size_t)l >= plen && memcmp(line, prefix, plen) == 0) {
+			found = line;
+			*n = l;
+		}
+	return found;
+}
+
+static void copy_line(char *dst, size_t cap, const char *line, long n)
+{
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= cap)
+		n = (long)cap - 1;
+	memcpy(dst, line, (size_t)n);
+	dst[n] = '\0';
+}
+
+/* Valgrind's own lines ("==123== ...", "--123-- ...") are not the program's
+ * output. */
+static bool tool_line(const char *line, long n)
+{
+	return n >= 2 && ((line[0] == '=' && line[1] == '=') ||
+			  (line[0] == '-' && line[1] == '-'));
+}
+
+/* Evidence: the first lines of the log that are not blank, up to max. */
+static void head_evidence(struct outcome *o, const char *log, size_t len,
+			  int max)
+{
+	const char *line;
+	size_t pos = 0;
+	long l;
+
+	while (o->n_evidence < max &&
+	       (l = next_line(log, len, &pos, &line)) >= 0)
+		if (l > 0 && strncmp(line, "STAT ", 5) != 0 &&
+		    !tool_line(line, l))
+			add_evidence(o, line, (size_t)l);
+}
+
+/* From a path/to/file.c:31:5 keep file.c:31. */
+static void short_location(char *dst, size_t cap, const char *loc, long n)
+{
+	char tmp[TEXT_MAX], *base, *colon;
+
+	copy_line(tmp, sizeof(tmp), loc, n);
+	base = strrchr(tmp, '/');
+	base = base ? base + 1 : tmp;
+	colon = strchr(base, ':');
+	if (colon) {
+		char *second = strchr(colon + 1, ':');
+
+		if (second)
+			*second = '\0';
+	}
+	snprintf(dst, cap, "%s", base);
+}
+
+struct stat_line {
+	bool found;
+	unsigned long runs, failures, first;
+	unsigned long long seed;
+};
+
+static struct stat_line parse_stat(const char *log, size_t len)
+{
+	struct stat_line s = {0};
+	char buf[TEXT_MAX];
+	const char *line;
+	long n;
+
+	line = find_last(log, len, "STAT ", &n);
+	if (!line)
+		return s;
+	copy_line(buf, sizeof(buf), line, n);
+	s.found = sscanf(buf, "STAT runs=%lu failures=%lu first=%lu seed=%llu",
+			 &s.runs, &s.failures, &s.first, &s.seed) == 4;
+	return s;
+}
+
+/* The first message that a scenario printed about a failed run. */
+static void first_failure_text(char *dst, size_t cap, const char *log,
+			       size_t len)
+{
+	const char *line;
+	long n;
+
+	line = find_line(log, len, ": run ", &n);
+	if (!line)
+		line = find_line(log, len, "Assertion", &n);
+	if (!line) {
+		dst[0] = '\0';
+		return;
+	}
+	copy_line(dst, cap, line, n);
+}
+
+/* A process that did not end normally: timed out or killed by a signal.
+ * Returns true after filling in o. */
+static bool abnormal(const struct check *c, int status, const char *log,
+		     size_t len, struct outcome *o)
+{
+	if (status == -1) {
+		o->timed_out = true;
+		figure(o, "timeout after %d s", c->timeout_s);
+	} else if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+
+		o->signal = sig;
+		figure(o, "crashed: SIG%s (%s)", sigabbrev_np(sig),
+		       strsignal(sig));
+	} else {
+		return false;
+	}
+	o->pass = false;
+	head_evidence(o, log, len, 6);
+	return true;
+}
+
+/* exit status 2 from a scenario: a set-up error such as -ENOSYS. */
+static bool setup_error(int status, const char *log, size_t len,
+			struct outcome *o)
+{
+	const char *line = NULL;
+	size_t pos = 0;
+	long n;
+
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 2)
+		return false;
+	while ((n = next_line(log, len, &pos, &line)) >= 0 &&
+	       (tool_line(line, n) || !memmem(line, (size_t)n, ": ", 2)))
+		;
+	if (n < 0)
+		line = NULL;
+	if (line) {
+		char msg[TEXT_MAX];
+
+		copy_line(msg, sizeof(msg), line, n);
+		figure(o, "%s", msg);
+	} else {
+		figure(o, "exited with status 2");
+	}
+	o->pass = false;
+	head_evidence(o, log, len, 4);
+	return true;
+}
+
+static void judge_unit(const char *log, size_t len, int status,
+		       struct outcome *o)
+{
+	char buf[TEXT_MAX];
+	const char *line;
+	size_t pos = 0;
+	long n;
+	int checks = 0, failures = 0, errors = 0, pct;
+
+	line = find_line(log, len, "Checks: ", &n);
+	if (line) {
+		copy_line(buf, sizeof(buf), line, n);
+		sscanf(buf, "%d%%: Checks: %d, Failures: %d, Errors: %d", &pct,
+		       &checks, &failures, &errors);
+	}
+	/* Check's lines: file.c:57:F:tcase:test_name:0: message */
+	while ((n = next_line(log, len, &pos, &line)) >= 0) {
+		char *f[7], *s = buf;
+		int k;
+
+		copy_line(buf, sizeof(buf), line, n);
+		for (k = 0; k < 6; k++) {
+			f[k] = s;
+			s = strchr(s, ':');
+			if (!s)
+				break;
+			*s++ = '\0';
+		}
+		if (k < 6 || (strcmp(f[2], "F") && strcmp(f[2], "E")))
+			continue;
+		f[6] = trim(s);
+		if (o->n_evidence == 0)
+			figure(o, "%s: %s", f[4], f[6]);
+		char ev[TEXT_MAX];
+		snprintf(ev, sizeof(ev), "%s:%s %s: %s", f[0], f[1], f[4],
+			 f[6]);
+		add_evidence(o, ev, strlen(ev));
+	}
+	o->pass = WIFEXITED(status) &&
+		  WEXITSTATUS(status) == 0 && checks > 0 && failures == 0 &&
+		  errors == 0;
+	if (o->pass) {
+		figure(o, "%d tests", checks);
+	} else if (checks == 0) {
+		figure(o, "the test program ran no test (exit status %d)",
+		       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		head_evidence(o, log, len, 6);
+	} else if (o->n_evidence == 0) {
+		figure(o, "%d of %d tests failed", failures + errors, checks);
+	}
+}
+
+static void judge_stress(const char *log, size_t len, int status,
+			 struct outcome *o);
+
+/* What a program under a detector concluded by itself, when the detector
+ * had nothing to say: Check's verdict for a test binary, else its STAT. */
+static void judge_program(const char *log, size_t len, int status,
+			  struct outcome *o)
+{
+	long n;
+
+	if (find_line(log, len, "Checks: ", &n))
+		judge_unit(log, len, status, o);
+	else
+		judge_stress(log, len, status, o);
+}
+
+static void judge_race(const char *log, size_t len, struct outcome *o)
+{
+	struct stat_line s = parse_stat(log, len);
+	char msg[TEXT_MAX];
+
+	if (!s.found) {
+		o->pass = false;
+		figure(o, "no STAT line: the scenario did not finish");
+		head_evidence(o, log, len, 6);
+		return;
+	}
+	o->replay_seed = s.seed;
+	o->pass = s.failures > 0;
+	if (o->pass) {
+		figure(o, "reproduced in %lu/%lu runs; first at run %lu (seed "
+			  "%llu)",
+		       s.failures, s.runs, s.first, s.seed);
+		first_failure_text(msg, sizeof(msg), log, len);
+		if (msg[0])
+			add_evidence(o, msg, strlen(msg));
+	} else {
+		figure(o, "not reproduced in %lu runs (seed %llu)", s.runs,
+		       s.seed);
+	}
+}
+
+static void judge_stress(const char *log, size_t len, int status,
+			 struct outcome *o)
+{
+	struct stat_line s = parse_stat(log, len);
+	char msg[TEXT_MAX];
+
+	o->replay_seed = s.seed;
+	if (s.found && s.failures == 0 && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0) {
+		o->pass = true;
+		o->runs = s.runs;
+		figure(o, "%lu runs, 0 failures (seed %llu)", s.runs, s.seed);
+		return;
+	}
+	o->pass = false;
+	if (!s.found) {
+		figure(o, "exited with status %d before its report",
+		       WEXITSTATUS(status));
+		head_evidence(o, log, len, 6);
+		return;
+	}
+	first_failure_text(msg, sizeof(msg), log, len);
+	figure(o, "%lu of %lu runs failed, first at run %lu (seed %llu)",
+	       s.failures, s.runs, s.first, s.seed);
+	if (msg[0])
+		add_evidence(o, msg, strlen(msg));
+	else
+		head_evidence(o, log, len, 6);
+}
+
+/* Copy the lines of a detector's first report into the evidence. */
+static void report_evidence(struct outcome *o, const char *from,
+			    const char *log, size_t len, int max)
+{
+	size_t pos = (size_t)(from - log);
+	const char *line;
+	long n;
+
+	while (o->n_evidence < max &&
+	       (n = next_line(log, len, &pos, &line)) >= 0) {
+		if (n == 0 || (n > 0 && line[0] == '=' && n < 4))
+			continue;
+		if (memmem(line, (size_t)n, "=====", 5))
+			break;
+		add_evidence(o, line, (size_t)n);
+	}
+}
+
+static void judge_tsan(const struct check *c, const char *log, size_t len,
+		       int status, bool verbose, struct outcome *o)
+{
+	struct stat_line s = parse_stat(log, len);
+	const char *warn, *sum;
+	long wn, sn;
+
+	warn = find_line(log, len, "WARNING: ThreadSanitizer:", &wn);
+	sum = find_line(log, len, "SUMMARY: ThreadSanitizer:", &sn);
+	if (warn) {
+		char kind[TEXT_MAX], loc[TEXT_MAX] = "?", what[TEXT_MAX];
+		char *p, *in, *sp;
+
+		/* SUMMARY: ThreadSanitizer: data race path/b.c:31 in worker */
+		copy_line(what, sizeof(what), sum ? sum : warn,
+			  sum ? sn : wn);
+		p = strstr(what, "ThreadSanitizer: ") + 17;
+		snprintf(kind, sizeof(kind), "%s", p);
+		in = strstr(kind, " in ");
+		if (in) {
+			*in = '\0';
+			sp = strrchr(kind, ' ');
+			if (sp) {
+				short_location(loc, sizeof(loc), sp + 1,
+					       (long)strlen(sp + 1));
+				*sp = '\0';
+			}
+		} else if ((p = strchr(kind, '(')) != NULL) {
+			*p = '\0';
+		}
+		figure(o, "%s reported at %s", trim(kind), loc);
+		report_evidence(o, warn, log, len, verbose ? MAX_EVIDENCE : 6);
+		o->pass = c->expect_race;
+		return;
+	}
+	if (c->expect_race) {
+		o->pass = false;
+		figure(o, "ThreadSanitizer reported nothing, a race was "
+			  "expected");
+		head_evidence(o, log, len, 4);
+		return;
+	}
+	o->pass = WIFEXITED(status) &&
+		  (c->expect_silent ? WEXITSTATUS(status) != 66
+				    : WEXITSTATUS(status) == 0 &&
+					      (!s.found || s.failures == 0));
+	if (o->pass) {
+		o->runs = s.runs;
+		if (s.found)
+			figure(o, "no report in %lu run%s", s.runs,
+			       s.runs == 1 ? "" : "s");
+		else
+			figure(o, "no report");
+	} else {
+		judge_program(log, len, status, o);
+	}
+}
+
+static void judge_valgrind(const struct check *c, const char *log,
+			   size_t len, int status, bool verbose,
+			   struct outcome *o)
+{
+	const char *sum, *first = NULL, *at = NULL;
+	const char *tool = c->kind == KIND_DRD ? "DRD" : "Helgrind";
+	const char *headers[] = {"Possible data race", "Conflicting ",
+				 "Lock at ", "lock order",
+				 "unlocked a not-locked", "Thread #"};
+	long n, fn = 0, an = 0;
+	int errors = -1;
+
+	sum = find_line(log, len, "ERROR SUMMARY:", &n);
+	if (sum) {
+		char buf[TEXT_MAX];
+		const char *p;
+
+		copy_line(buf, sizeof(buf), sum, n);
+		p = strstr(buf, "ERROR SUMMARY:");
+		sscanf(p, "ERROR SUMMARY: %d", &errors);
+	}
+	if (errors < 0) {
+		o->pass = false;
+		figure(o, "%s did not finish (no ERROR SUMMARY)", tool);
+		head_evidence(o, log, len, 6);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]) && !first;
+	     i++)
+		first = find_line(log, len, headers[i], &fn);
+	if (errors > 0 && first) {
+		/* the first "at 0x...: fn (file.c:31)" after the header */
+		at = find_line(first, len - (size_t)(first - log), " (", &an);
+	}
+	if (errors > 0) {
+		char what[TEXT_MAX], loc[TEXT_MAX] = "?";
+
+		if (first) {
+			const char *p = first, *end = first + fn;
+
+			while (p < end && *p == '=')
+				p++;
+			while (p < end && (*p == '=' || isdigit((unsigned char)*p)))
+				p++;
+			while (p < end && *p == ' ')
+				p++;
+			copy_line(what, sizeof(what), p, end - p);
+			char *cut = strstr(what, " at 0x");
+			if (cut)
+				*cut = '\0';
+			cut = strstr(what, " by thread");
+			if (cut)
+				*cut = '\0';
+		} else {
+			snprintf(what, sizeof(what), "an error");
+		}
+		if (at) {
+			const char *open = memchr(at, '(', (size_t)an);
+			const char *close = open ? memchr(open, ')',
+					(size_t)(at + an - open)) : NULL;
+
+			if (open && close)
+				short_location(loc, sizeof(loc), open + 1,
+					       close - open - 1);
+		}
+		figure(o, "%d error%s; first: %s at %s", errors,
+		       errors == 1 ? "" : "s", trim(what), loc);
+		if (first)
+			report_evidence(o, first, log, len,
+					verbose ? MAX_EVIDENCE : 6);
+		o->pass = c->expect_race;
+		return;
+	}
+	if (c->expect_race) {
+		o->pass = false;
+		figure(o, "%s reported nothing, a race was expected", tool);
+		return;
+	}
+	o->pass = WIFEXITED(status) &&
+		  (c->expect_silent || WEXITSTATUS(status) == 0);
+	if (o->pass)
+		figure(o, "0 errors");
+	else
+		judge_program(log, len, status, o);
+}
+
+static void judge_asan(const char *log, size_t len, int status,
+		       struct outcome *o)
+{
+	const char *line;
+	long n;
+
+	line = find_line(log, len, "ERROR: AddressSanitizer:", &n);
+	if (!line)
+		line = find_line(log, len, "runtime error:", &n);
+	if (!line)
+		line = find_line(log, len, "ERROR: LeakSanitizer:", &n);
+	if (line) {
+		char msg[TEXT_MAX];
+
+		copy_line(msg, sizeof(msg), line, n);
+		o->pass = false;
+		figure(o, "%s", trim(msg));
+		report_evidence(o, line, log, len, 6);
+		return;
+	}
+	judge_program(log, len, status, o);
+}
+
+static void judge_run(const char *log, size_t len, int status,
+		      struct outcome *o)
+{
+	const char *res;
+	long n;
+
+	res = find_last(log, len, "RESULT: ", &n);
+	o->pass = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (res)
+		copy_line(o->figure, sizeof(o->figure), res + 8, n - 8);
+	else if (!o->pass)
+		figure(o, "exited with status %d", WEXITSTATUS(status));
+	if (!o->pass)
+		head_evidence(o, log, len, 6);
+}
+
+void judge(const struct check *c, int status, const char *log, size_t len,
+	   unsigned long long seed, bool verbose, struct outcome *o)
+{
+	o->n_evidence = 0;
+	o->runs = 0;
+	o->figure[0] = '\0';
+	o->replay_seed = seed;
+	o->pass = false;
+	if (abnormal(c, status, log, len, o))
+		return;
+	if (c->kind != KIND_UNIT &&
+	    setup_error(status, log, len, o))
+		return;
+	switch (c->kind) {
+	case KIND_UNIT:
+		judge_unit(log, len, status, o);
+		break;
+	case KIND_RACE:
+		judge_race(log, len, o);
+		break;
+	case KIND_STRESS:
+		judge_stress(log, len, status, o);
+		break;
+	case KIND_TSAN:
+		judge_tsan(c, log, len, status, verbose, o);
+		break;
+	case KIND_HELGRIND:
+	case KIND_DRD:
+		judge_valgrind(c, log, len, status, verbose, o);
+		break;
+	case KIND_ASAN:
+		judge_asan(log, len, status, o);
+		break;
+	case KIND_RUN:
+		judge_run(log, len, status, o);
+		break;
+	}
+	if (o->replay_seed == 0)
+		o->replay_seed = seed;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * checks.h - a lab's list of checks, and what one run of a check produced.
+ *
+ * A checks file is a list of blocks:
+ *
+ *   [stress-mutex]                 the check's id (for ONLY= and replay)
+ *   kind    = stress               unit race stress tsan helgrind drd asan run
+ *   title   = thread_product_mutex x5000
+ *   run     = $NATIVE/thread_product_mutex --runs 5000 --noise --seed $SEED
+ *   expect  = clean                detectors only: race, clean (no report
+ *                                  and the program succeeds) or silent (no
+ *                                  report, whatever the program concluded)
+ *   timeout = 20                   seconds per process (default 30)
+ *   repeat  = 5                    whole-process runs, seeds SEED..SEED+4
+ *   hint    = a lost wake-up?      said when the check fails
+ *   points  = 2                    weight when grading (default 1)
+ *   skeleton = pass                the untouched skeleton passes it (it
+ *                                  exercises only harness code); default fail
+ *   memory  = 2048                 address-space limit in MiB, or none
+ *
+ * Lines starting with # are comments. run is handed to /bin/sh, so $NATIVE,
+ * $TSAN, $SEED and the other variables the runner exports expand there.
+ */
+#ifndef RUNNER_CHECKS_H
+#define RUNNER_CHECKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum check_kind {
+	KIND_UNIT,
+	KIND_RACE,
+	KIND_STRESS,
+	KIND_TSAN,
+	KIND_HELGRIND,
+	KIND_DRD,
+	KIND_ASAN,
+	KIND_RUN,
+};
+
+enum { MAX_EVIDENCE = 8, TEXT_MAX = 512 };
+
+struct check {
+	char *id;
+	enum check_kind kind;
+	char *title;
+	char *run;
+	char *hint;
+	bool expect_race;   /* detectors: a report is the expected outcome */
+	bool expect_silent; /* no report; the program's verdict is not ours */
+	bool skeleton_pass;
+	int timeout_s;
+	int repeat;
+	int points;
+	long memory_mib; /* 0: no limit */
+	int line;        /* where the block starts in the file */
+};
+
+/* What the runner concluded from one or more processes of a check. */
+struct outcome {
+	bool pass;
+	bool timed_out;
+	int signal; /* the signal that killed the last process, or 0 */
+	char figure[TEXT_MAX];
+	char evidence[MAX_EVIDENCE][TEXT_MAX];
+	int n_evidence;
+	unsigned long long replay_seed;
+	double seconds;
+	int processes;
+	unsigned long runs; /* in-process runs the last process reported */
+	char log[TEXT_MAX]; /* the log of the run that decided */
+};
+
+const char *kind_name(enum check_kind k);
+
+/*
+ * checks_load - parse a checks file.
+ *
+ * Returns the number of checks (>= 0) and sets *out, or -1 after printing
+ * a message with the file name and line to stderr.
+ */
+int checks_load(const char *path, struct check **out);
+
+/*
+ * judge - decide a check's outcome from one process's exit status and log.
+ *
+ * status is as from waitpid(), or -1 when the runner killed the process at
+ * its timeout. Fills in o's pass, figure and evidence; for stress checks
+ * the caller keeps calling it for each repetition until one fails.
+ */
+void judge(const struct check *c, int status, const char *log, size_t len,
+	   unsigned long long seed, bool verbose, struct outcome *o);
+
+#endif /* RUNNER_CHECKS_H */

@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The check runner: runs a lab's checks (checks.h) as child processes, up to
+ * one per core at a time, each in its own process group under a timeout and
+ * resource limits, and prints one line per check in the file's order, then
+ * "labNN: X passed, Y failed". Student code is untrusted: a hang becomes a
+ * timeout verdict, a crash names its signal, and the runner itself never
+ * waits on anything without a deadline.
+ */
+#define _GNU_SOURCE
+#include "checks.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { MAX_LOG = 16 << 20 }; /* bytes of a log read for judging */
+
+struct opts {
+	const char *checks_path;
+	const char *label;
+	const char *only;
+	const char *json_path;
+	const char *log_dir;
+	const char *replay;
+	unsigned long long seed;
+	int jobs;
+	bool verbose;
+};
+
+/* One check in flight or done. */
+struct job {
+	struct check *c;
+	struct outcome out;
+	pid_t pid;          /* running process, or 0 */
+	int rep;            /* repetitions started */
+	unsigned long runs; /* in-process runs over all repetitions */
+	bool done;
+	bool printed;
+	double started;     /* of the whole check */
+	double proc_started;
+	char log_path[TEXT_MAX];
+};
+
+static volatile sig_atomic_t interrupted;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+		"usage: runner [--label L] [--seed N] [--only GLOB] [--jobs N]\n"
+		"              [--json FILE] [--logs DIR] [--replay CMD] [-v] "
+		"CHECKS\n");
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	*o = (struct opts){.label = "lab", .log_dir = "build/results/logs",
+			   .replay = "make check-lab", .jobs = n > 0 ? (int)n : 1,
+			   .seed = (unsigned long long)time(NULL) % 100000};
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			o->verbose = true;
+			continue;
+		}
+		if (a[0] != '-') {
+			o->checks_path = a;
+			continue;
+		}
+		if (!v)
+			return -1;
+		i++;
+		if (strcmp(a, "--label") == 0)
+			o->label = v;
+		else if (strcmp(a, "--only") == 0)
+			o->only = *v ? v : NULL;
+		else if (strcmp(a, "--json") == 0)
+			o->json_path = v;
+		else if (strcmp(a, "--logs") == 0)
+			o->log_dir = v;
+		else if (strcmp(a, "--replay") == 0)
+			o->replay = v;
+		else if (strcmp(a, "--seed") == 0 && *v)
+			o->seed = strtoull(v, NULL, 10);
+		else if (strcmp(a, "--jobs") == 0 && atoi(v) > 0)
+			o->jobs = atoi(v);
+		else if (strcmp(a, "--seed") != 0 && strcmp(a, "--jobs") != 0)
+			return -1;
+	}
+	return o->checks_path ? 0 : -1;
+}
+
+static void set_limit(int res, rlim_t v)
+{
+	struct rlimit rl = {v, v};
+
+	setrlimit(res, &rl);
+}
+
+/* In the child: limits, its own process group, output to the log, exec. */
+static void exec_check(const struct check *c, const char *log_path,
+		       unsigned long long seed)
+{
+	char seed_s[32];
+	int fd;
+
+	setpgid(0, 0);
+	fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+	if (fd < 0)
+		_exit(127);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	close(fd);
+	fd = open("/dev/null", O_RDONLY);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		close(fd);
+	}
+	/* CPU time: enough for every core to be busy for the whole timeout
+	 * (valgrind and the sanitizers count too), so the wall-clock timeout
+	 * decides, but a runaway child cannot spin for ever. */
+	set_limit(RLIMIT_CPU, (rlim_t)c->timeout_s * 4 + 10);
+	if (c->memory_mib > 0)
+		set_limit(RLIMIT_AS, (rlim_t)c->memory_mib << 20);
+	set_limit(RLIMIT_NPROC, 4096);
+	set_limit(RLIMIT_FSIZE, (rlim_t)256 << 20);
+	set_limit(RLIMIT_CORE, 0);
+	snprintf(seed_s, sizeof(seed_s), "%llu", seed);
+	setenv("SEED", seed_s, 1);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	execl("/bin/sh", "sh", "-c", c->run, (char *)NULL);
+	_exit(127);
+}
+
+static unsigned long long rep_seed(const struct opts *o, const struct job *j)
+{
+	return o->seed + (unsigned long long)j->rep;
+}
+
+static int start(const struct opts *o, struct job *j)
+{
+	pid_t pid;
+
+	snprintf(j->log_path, sizeof(j->log_path), "%s/%s.%d.log", o->log_dir,
+		 j->c->id, j->rep);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		exec_check(j->c, j->log_path, rep_seed(o, j));
+	setpgid(pid, pid); /* as in the child: whoever runs first wins */
+	if (j->rep == 0)
+		j->started = now();
+	j->proc_started = now();
+	j->pid = pid;
+	j->rep++;
+	return 0;
+}
+
+static char *read_log(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = malloc(MAX_LOG + 1);
+
+	*len = 0;
+	if (!buf)
+		return NULL;
+	if (f) {
+		*len = fread(buf, 1, MAX_LOG, f);
+		fclose(f);
+	}
+	buf[*len] = '\0';
+	return buf;
+}
+
+/* A process of j ended (status) or was killed at its deadline (-1). */
+static void finished(const struct opts *o, struct job *j, int status)
+{
+	size_t len;
+	char *log = read_log(j->log_path, &len);
+
+	/* Whatever the check left behind in its group goes too. */
+	kill(-j->pid, SIGKILL);
+	j->pid = 0;
+	judge(j->c, status, log ? log : "", len, rep_seed(o, j) - 1, o->verbose,
+	      &j->out);
+	free(log);
+	snprintf(j->out.log, sizeof(j->out.log), "%s", j->log_path);
+	j->out.processes = j->rep;
+	j->runs += j->out.runs;
+	if (!j->out.pass || j->rep >= j->c->repeat) {
+		j->done = true;
+		j->out.seconds = now() - j->started;
+	}
+	if (j->done && j->out.pass && j->c->repeat > 1)
+		snprintf(j->out.figure, sizeof(j->out.figure),
+			 "%lu runs in %d processes, 0 failures (seeds "
+			 "%llu..%llu)",
+			 j->runs, j->rep, o->seed,
+			 o->seed + (unsigned long long)j->rep - 1);
+}
+
+static void print_result(const struct opts *o, struct job *j)
+{
+	const struct outcome *r = &j->out;
+
+	printf("%-6s %-9s %-40s %s  %s (%.1fs)\n", o->label,
+	       kind_name(j->c->kind), j->c->title, r->pass ? "PASS" : "FAIL",
+	       r->figure, r->seconds);
+	if (!r->pass || o->verbose)
+		for (int i = 0; i < r->n_evidence; i++)
+			printf("         | %s\n", r->evidence[i]);
+	if (!r->pass) {
+		if (j->c->hint)
+			printf("         hint: %s\n", j->c->hint);
+		printf("         replay: %s SEED=%llu ONLY=%s   log: %s\n",
+		       o->replay, r->replay_seed, j->c->id, r->log);
+	}
+	fflush(stdout);
+	j->printed = true;
+}
+
+static void write_json(const struct opts *o, struct job *jobs, int n,
+		       int passed, int failed)
+{
+	json_t *root = json_object(), *arr = json_array();
+
+	for (int i = 0; i < n; i++) {
+		const struct check *c = jobs[i].c;
+		const struct outcome *r = &jobs[i].out;
+		json_t *ev = json_array();
+
+		for (int k = 0; k < r->n_evidence; k++)
+			json_array_append_new(ev, json_string(r->evidence[k]));
+		json_array_append_new(
+			arr,
+			json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:i, "
+				  "s:I, s:b, s:b, s:o, s:s}",
+				  "id", c->id, "kind", kind_name(c->kind),
+				  "title", c->title, "verdict",
+				  r->pass ? "pass" : "fail", "figure",
+				  r->figure, "seconds", r->seconds, "points",
+				  c->points, "processes", r->processes,
+				  "seed", (json_int_t)r->replay_seed,
+				  "timed_out", r->timed_out, "skeleton_pass",
+				  c->skeleton_pass, "evidence", ev, "log",
+				  r->log));
+	}
+	json_object_set_new(root, "label", json_string(o->label));
+	json_object_set_new(root, "seed", json_integer((json_int_t)o->seed));
+	json_object_set_new(root, "passed", json_integer(passed));
+	json_object_set_new(root, "failed", json_integer(failed));
+	json_object_set_new(root, "checks", arr);
+	if (json_dump_file(root, o->json_path, JSON_INDENT(2)) != 0)
+		fprintf(stderr, "runner: cannot write %s\n", o->json_path);
+	json_decref(root);
+}
+
+/* Kill every running check; used on SIGINT and SIGTERM. */
+static void kill_all(struct job *jobs, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (jobs[i].pid > 0)
+			kill(-jobs[i].pid, SIGKILL);
+}
+
+static struct job *job_of(struct job *jobs, int n, pid_t pid)
+{
+	for (int i = 0; i < n; i++)
+		if (jobs[i].pid == pid)
+			return &jobs[i];
+	return NULL;
+}
+
+/* Reap what ended, kill what ran out of time. Returns processes running. */
+static int poll_jobs(const struct opts *o, struct job *jobs, int n)
+{
+	int status, running = 0;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct job *j = job_of(jobs, n, pid);
+
+		if (j)
+			finished(o, j, status);
+	}
+	for (int i = 0; i < n; i++) {
+		struct job *j = &jobs[i];
+
+		if (j->pid <= 0)
+			continue;
+		if (now() - j->proc_started > j->c->timeout_s) {
+			pid_t p = j->pid;
+
+			kill(-p, SIGKILL);
+			kill(p, SIGKILL);
+			waitpid(p, &status, 0); /* SIGKILL: returns at once */
+			finished(o, j, -1);
+		} else {
+			running++;
+		}
+	}
+	return running;
+}
+
+static int run_all(const struct opts *o, struct job *jobs, int n)
+{
+	int next = 0, printed = 0, passed = 0, failed = 0;
+	struct timespec tick = {0, 5 * 1000 * 1000};
+
+	while (printed < n && !interrupted) {
+		int running = poll_jobs(o, jobs, n);
+
+		/* Continue repetitions, then start new checks. */
+		for (int i = 0; i < n && running < o->jobs; i++) {
+			struct job *j = &jobs[i];
+
+			if (j->rep > 0 && !j->done && j->pid == 0 &&
+			    start(o, j) == 0)
+				running++;
+		}
+		while (next < n && running < o->jobs) {
+			if (start(o, &jobs[next]) < 0)
+				break;
+			next++;
+			running++;
+		}
+		while (printed < n && jobs[printed].done) {
+			print_result(o, &jobs[printed]);
+			if (jobs[printed].out.pass)
+				passed++;
+			else
+				failed++;
+			printed++;
+		}
+		if (printed < n)
+			nanosleep(&tick, NULL);
+	}
+	if (interrupted) {
+		kill_all(jobs, n);
+		while (waitpid(-1, NULL, 0) > 0)
+			;
+		for (int i = printed; i < n; i++) {
+			snprintf(jobs[i].out.figure, TEXT_MAX,
+				 "not finished: interrupted");
+			jobs[i].out.pass = false;
+			failed++;
+		}
+	}
+	printf("%s: %d passed, %d failed\n", o->label, passed, failed);
+	fflush(stdout);
+	if (o->json_path)
+		write_json(o, jobs, n, passed, failed);
+	return failed == 0 && !interrupted ? 0 : 1;
+}
+
+static void mkdirs(const char *path)
+{
+	char buf[TEXT_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(buf, 0755);
+			*p = '/';
+		}
+	mkdir(buf, 0755);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct check *checks;
+	struct job *jobs;
+	int n, m = 0;
+
+	if (parse_args(argc, argv, &o) < 0) {
+		usage(stderr);
+		return 2;
+	}
+	n = checks_load(o.checks_path, &checks);
+	if (n < 0)
+		return 2;
+	jobs = calloc((size_t)n + 1, sizeof(*jobs));
+	for (int i = 0; i < n; i++)
+		if (!o.only || fnmatch(o.only, checks[i].id, 0) == 0 ||
+		    strstr(checks[i].id, o.only))
+			jobs[m++].c = &checks[i];
+	if (m == 0) {
+		fprintf(stderr, "runner: no check matches ONLY=%s; ids:",
+			o.only ? o.only : "");
+		for (int i = 0; i < n; i++)
+			fprintf(stderr, " %s", checks[i].id);
+		fputc('\n', stderr);
+		return 2;
+	}
+	mkdirs(o.log_dir);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	return run_all(&o, jobs, m);
+}
