@@ -737,6 +737,10 @@ static void judge_run(const char *log, size_t len, int status,
 void judge(const struct check *c, int status, const char *log, size_t len,
 	   unsigned long long seed, bool verbose, struct outcome *o)
 {
+	/* sh -c reports a command killed by signal N as exit status 128+N. */
+	if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) > 128 &&
+	    WEXITSTATUS(status) < 128 + 65)
+		status = WEXITSTATUS(status) - 128; /* as waitpid() would */
 	o->n_evidence = 0;
 	o->runs = 0;
 	o->figure[0] = '\0';

@@ -26,6 +26,7 @@
 
 enum { MAX_LOG = 16 << 20 }; /* bytes of a log read for judging */
 
+struct job;
 struct opts {
 	const char *checks_path;
 	const char *label;
@@ -36,6 +37,7 @@ struct opts {
 	unsigned long long seed;
 	int jobs;
 	bool verbose;
+	struct job *jobs_base; /* for naming cgroups */
 };
 
 /* One check in flight or done. */
@@ -50,6 +52,7 @@ struct job {
 	double started;     /* of the whole check */
 	double proc_started;
 	char log_path[TEXT_MAX];
+	char cgroup[TEXT_MAX]; /* pids cgroup of the running process, or "" */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -123,14 +126,109 @@ static void set_limit(int res, rlim_t v)
 	setrlimit(res, &rl);
 }
 
+/*
+ * Process-count containment. RLIMIT_NPROC counts every process of the user
+ * and does not bind root at all, so where the pids cgroup controller is
+ * writable (cgroup v1's pids hierarchy, or v2 with pids enabled) each check
+ * runs in a cgroup of its own with pids.max set; its leftovers are killed
+ * through cgroup.procs, even those that left the process group.
+ */
+static const char *cgroup_root(void)
+{
+	static const char *const roots[] = {"/sys/fs/cgroup/pids",
+					     "/sys/fs/cgroup"};
+	static const char *found;
+	static bool probed;
+
+	if (probed)
+		return found;
+	probed = true;
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		char probe[TEXT_MAX];
+
+		snprintf(probe, sizeof(probe), "%s/lab-runner-probe-%d",
+			 roots[i], (int)getpid());
+		if (mkdir(probe, 0755) == 0) {
+			char f[TEXT_MAX + 16];
+
+			snprintf(f, sizeof(f), "%s/pids.max", probe);
+			bool ok = access(f, W_OK) == 0;
+
+			rmdir(probe);
+			if (ok) {
+				found = roots[i];
+				break;
+			}
+		}
+	}
+	return found;
+}
+
+static int write_file(const char *dir, const char *name, const char *text)
+{
+	char path[2 * TEXT_MAX];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* Make j's cgroup; leaves j->cgroup empty where there is none to be had. */
+static void cgroup_make(struct job *j, int index)
+{
+	const char *root = cgroup_root();
+
+	j->cgroup[0] = '\0';
+	if (!root)
+		return;
+	snprintf(j->cgroup, sizeof(j->cgroup), "%s/lab-runner-%d-%d", root,
+		 (int)getpid(), index);
+	if (mkdir(j->cgroup, 0755) < 0 && errno != EEXIST) {
+		j->cgroup[0] = '\0';
+		return;
+	}
+	write_file(j->cgroup, "pids.max", "512");
+}
+
+/* Kill whatever is left in j's cgroup, then remove it. */
+static void cgroup_clear(struct job *j)
+{
+	char path[2 * TEXT_MAX];
+
+	if (!j->cgroup[0])
+		return;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", j->cgroup);
+	for (int round = 0; round < 50 && rmdir(j->cgroup) < 0; round++) {
+		FILE *f = fopen(path, "r");
+		int pid;
+
+		if (!f)
+			break;
+		while (fscanf(f, "%d", &pid) == 1)
+			kill(pid, SIGKILL);
+		fclose(f);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		usleep(10000);
+	}
+	j->cgroup[0] = '\0';
+}
+
 /* In the child: limits, its own process group, output to the log, exec. */
 static void exec_check(const struct check *c, const char *log_path,
-		       unsigned long long seed)
+		       const char *cgroup, unsigned long long seed)
 {
 	char seed_s[32];
 	int fd;
 
 	setpgid(0, 0);
+	if (cgroup[0])
+		write_file(cgroup, "cgroup.procs", "0");
 	fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
 	if (fd < 0)
 		_exit(127);
@@ -171,11 +269,12 @@ static int start(const struct opts *o, struct job *j)
 
 	snprintf(j->log_path, sizeof(j->log_path), "%s/%s.%d.log", o->log_dir,
 		 j->c->id, j->rep);
+	cgroup_make(j, (int)(j - o->jobs_base));
 	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		exec_check(j->c, j->log_path, rep_seed(o, j));
+		exec_check(j->c, j->log_path, j->cgroup, rep_seed(o, j));
 	setpgid(pid, pid); /* as in the child: whoever runs first wins */
 	if (j->rep == 0)
 		j->started = now();
@@ -185,18 +284,34 @@ static int start(const struct opts *o, struct job *j)
 	return 0;
 }
 
+/* The log, or its head and tail when it is longer than MAX_LOG: the first
+ * report and the closing lines (STAT, RESULT, ERROR SUMMARY) both count. */
 static char *read_log(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "r");
-	char *buf = malloc(MAX_LOG + 1);
+	char *buf = malloc(MAX_LOG + 128);
+	struct stat st;
 
 	*len = 0;
 	if (!buf)
 		return NULL;
-	if (f) {
-		*len = fread(buf, 1, MAX_LOG, f);
-		fclose(f);
+	if (f && fstat(fileno(f), &st) == 0) {
+		if (st.st_size <= MAX_LOG) {
+			*len = fread(buf, 1, MAX_LOG, f);
+		} else {
+			size_t half = MAX_LOG / 2;
+
+			*len = fread(buf, 1, half, f);
+			*len += (size_t)sprintf(buf + *len,
+						"\n[... %lld bytes cut ...]\n",
+						(long long)st.st_size -
+							2 * (long long)half);
+			fseek(f, -(long)half, SEEK_END);
+			*len += fread(buf + *len, 1, half, f);
+		}
 	}
+	if (f)
+		fclose(f);
 	buf[*len] = '\0';
 	return buf;
 }
@@ -209,6 +324,7 @@ static void finished(const struct opts *o, struct job *j, int status)
 
 	/* Whatever the check left behind in its group goes too. */
 	kill(-j->pid, SIGKILL);
+	cgroup_clear(j);
 	j->pid = 0;
 	judge(j->c, status, log ? log : "", len, rep_seed(o, j) - 1, o->verbose,
 	      &j->out);
@@ -288,8 +404,10 @@ static void write_json(const struct opts *o, struct job *jobs, int n,
 static void kill_all(struct job *jobs, int n)
 {
 	for (int i = 0; i < n; i++)
-		if (jobs[i].pid > 0)
+		if (jobs[i].pid > 0) {
 			kill(-jobs[i].pid, SIGKILL);
+			cgroup_clear(&jobs[i]);
+		}
 }
 
 static struct job *job_of(struct job *jobs, int n, pid_t pid)
@@ -396,6 +514,21 @@ static void mkdirs(const char *path)
 	mkdir(buf, 0755);
 }
 
+/* ONLY: a comma-separated list of globs or substrings of check ids. */
+static bool selected(const char *only, const char *id)
+{
+	char buf[TEXT_MAX], *save = NULL;
+
+	if (!only)
+		return true;
+	snprintf(buf, sizeof(buf), "%s", only);
+	for (char *p = strtok_r(buf, ", ", &save); p;
+	     p = strtok_r(NULL, ", ", &save))
+		if (fnmatch(p, id, 0) == 0 || strstr(id, p))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -411,9 +544,9 @@ int main(int argc, char **argv)
 	if (n < 0)
 		return 2;
 	jobs = calloc((size_t)n + 1, sizeof(*jobs));
+	o.jobs_base = jobs;
 	for (int i = 0; i < n; i++)
-		if (!o.only || fnmatch(o.only, checks[i].id, 0) == 0 ||
-		    strstr(checks[i].id, o.only))
+		if (selected(o.only, checks[i].id))
 			jobs[m++].c = &checks[i];
 	if (m == 0) {
 		fprintf(stderr, "runner: no check matches ONLY=%s; ids:",

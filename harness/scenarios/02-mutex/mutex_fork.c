@@ -7,6 +7,7 @@
  * the process boundary (a FUTEX_PRIVATE_FLAG futex would never wake it).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,18 @@ static void child_increments(struct region *r, unsigned long index)
 	_exit(0);
 }
 
+/* Says why a child's status is not a clean exit; returns 1 if so. */
+static int reap_status(int status, unsigned long i, char *why, size_t cap)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	snprintf(why, cap, "child %lu %s %d", i,
+		 WIFEXITED(status) ? "exited with status"
+				   : "was killed by signal",
+		 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	return 1;
+}
+
 /* Returns 0 when every child exited 0; otherwise says why. */
 static int reap(pid_t *pids, unsigned long n, char *why, size_t cap)
 {
@@ -57,16 +70,28 @@ static int reap(pid_t *pids, unsigned long n, char *why, size_t cap)
 
 	for (unsigned long i = 0; i < n; i++) {
 		waitpid(pids[i], &status, 0);
-		if (!bad && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-			snprintf(why, cap, "child %lu %s %d", i,
-				 WIFEXITED(status) ? "exited with status"
-						   : "was killed by signal",
-				 WIFEXITED(status) ? WEXITSTATUS(status)
-						   : WTERMSIG(status));
-			bad = 1;
-		}
+		if (!bad)
+			bad = reap_status(status, i, why, cap);
 	}
 	return bad;
+}
+
+/* Wait up to 5 s for pid; kill it after that. Returns whether it exited 0. */
+static int reap_within(pid_t pid, char *why, size_t cap)
+{
+	struct timespec pause = {0, 1000000};
+	int status;
+
+	for (int i = 0; i < 5000; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return reap_status(status, 0, why, cap);
+		nanosleep(&pause, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	snprintf(why, cap, "the child blocked on the lock was never woken "
+			   "(killed after 5 s)");
+	return 1;
 }
 
 /* The parent holds the lock; a child must sleep, then be woken. */
@@ -92,7 +117,7 @@ static int cross_process_wakeup(struct region *r, char *why, size_t cap)
 	rc = mutex_release(&r->lock);
 	if (rc < 0)
 		scenario_die("mutex_fork: mutex_release", rc);
-	return reap(&pid, 1, why, cap);
+	return reap_within(pid, why, cap);
 }
 
 int main(int argc, char **argv)

@@ -307,14 +307,14 @@ static Suite *mutex_suite(void)
 	tcase_add_test(api, test_timed_acquire_rejects_bad_timeouts);
 	tcase_add_test(api, test_exec_returns_fn_result_and_releases);
 	tcase_add_test(api, test_exec_releases_when_fn_fails);
-	tcase_set_timeout(api, 10);
+	tcase_set_timeout(api, 5);
 	suite_add_tcase(s, api);
 
 	tcase_add_test(threads, test_waiter_marks_word_contended);
 	tcase_add_test(threads, test_release_wakes_the_waiter);
 	tcase_add_test(threads, test_timed_waiter_gets_lock_released_in_time);
 	tcase_add_test(threads, test_no_increment_is_lost_under_contention);
-	tcase_set_timeout(threads, 20);
+	tcase_set_timeout(threads, 5);
 	suite_add_tcase(s, threads);
 	return s;
 }
