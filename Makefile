@@ -5,6 +5,10 @@
 #   make check           check every lab of SRC
 #   make harness         every lab's checks over the reference solutions
 #   make test            the project's own test suite
+#   make bench           benchmarks of every lab (make bench-lab N for one)
+#   make grade SUBMISSIONS=dir   grade a directory of student submissions
+#   make race-detect FILES="a.c b.c"   run every detector over any C program
+#   make dist-student    a copy of the project without solutions/
 #   make setup           install the Debian packages the project needs
 #   make clean           remove build/
 #
@@ -24,10 +28,11 @@ ifneq ($(filter $(LAB_GOALS),$(firstword $(MAKECMDGOALS))),)
   endif
 endif
 
-.PHONY: help check-lab run-lab check harness test setup clean
+.PHONY: help check-lab run-lab check harness test setup clean bench bench-lab \
+	grade race-detect dist-student
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 
 check-lab:
 	@harness/check-lab "$(N)" "$(SRC)"
@@ -46,6 +51,25 @@ test:
 
 setup:
 	@harness/setup
+
+# Benchmarks measure the reference unless SRC is given: a fresh skeleton has
+# nothing to measure yet.
+BENCH_SRC := $(if $(filter command line environment,$(origin SRC)),$(SRC),solutions)
+
+bench:
+	@harness/bench/run all "$(BENCH_SRC)"
+
+bench-lab:
+	@harness/bench/run "$(N)" "$(BENCH_SRC)"
+
+grade:
+	@harness/grade "$(SUBMISSIONS)"
+
+race-detect:
+	@harness/race-detect $(FILES)
+
+dist-student:
+	@harness/dist-student
 
 clean:
 	rm -rf build dist
