@@ -344,6 +344,25 @@ static void finished(const struct opts *o, struct job *j, int status)
 			 o->seed + (unsigned long long)j->rep - 1);
 }
 
+/* V=1: the whole log of the deciding run, the detectors' full reports
+ * included, up to VERBOSE_LINES lines. */
+static void print_log(const char *path)
+{
+	enum { VERBOSE_LINES = 400 };
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	int n = 0;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f) && n++ < VERBOSE_LINES)
+		printf("         | %s%s", line,
+		       strchr(line, '\n') ? "" : "\n");
+	if (n > VERBOSE_LINES)
+		printf("         | [... the rest is in %s]\n", path);
+	fclose(f);
+}
+
 static void print_result(const struct opts *o, struct job *j)
 {
 	const struct outcome *r = &j->out;
@@ -351,7 +370,9 @@ static void print_result(const struct opts *o, struct job *j)
 	printf("%-6s %-9s %-40s %s  %s (%.1fs)\n", o->label,
 	       kind_name(j->c->kind), j->c->title, r->pass ? "PASS" : "FAIL",
 	       r->figure, r->seconds);
-	if (!r->pass || o->verbose)
+	if (o->verbose)
+		print_log(r->log);
+	else if (!r->pass)
 		for (int i = 0; i < r->n_evidence; i++)
 			printf("         | %s\n", r->evidence[i]);
 	if (!r->pass) {
