@@ -551,36 +551,49 @@ static void report_evidence(struct outcome *o, const char *from,
 	}
 }
 
+/*
+ * TSan's first report, from its SUMMARY line if there is one:
+ * "SUMMARY: ThreadSanitizer: data race path/b.c:31 in worker" gives kind
+ * "data race" and loc "b.c:31". Returns the WARNING line, or NULL.
+ */
+static const char *tsan_first(const char *log, size_t len, char *kind,
+			      char *loc)
+{
+	const char *warn, *sum;
+	char *in, *sp;
+	long wn, sn;
+
+	warn = find_line(log, len, "WARNING: ThreadSanitizer:", &wn);
+	if (!warn)
+		return NULL;
+	sum = find_line(log, len, "SUMMARY: ThreadSanitizer:", &sn);
+	copy_line(kind, TEXT_MAX, sum ? sum : warn, sum ? sn : wn);
+	memmove(kind, strstr(kind, "ThreadSanitizer: ") + 17,
+		strlen(strstr(kind, "ThreadSanitizer: ") + 17) + 1);
+	snprintf(loc, TEXT_MAX, "?");
+	in = strstr(kind, " in ");
+	if (in) {
+		*in = '\0';
+		sp = strrchr(kind, ' ');
+		if (sp) {
+			short_location(loc, TEXT_MAX, sp + 1,
+				       (long)strlen(sp + 1));
+			*sp = '\0';
+		}
+	} else if ((sp = strchr(kind, '(')) != NULL) {
+		*sp = '\0'; /* "data race (pid=123)" */
+	}
+	return warn;
+}
+
 static void judge_tsan(const struct check *c, const char *log, size_t len,
 		       int status, bool verbose, struct outcome *o)
 {
 	struct stat_line s = parse_stat(log, len);
-	const char *warn, *sum;
-	long wn, sn;
+	char kind[TEXT_MAX], loc[TEXT_MAX];
+	const char *warn = tsan_first(log, len, kind, loc);
 
-	warn = find_line(log, len, "WARNING: ThreadSanitizer:", &wn);
-	sum = find_line(log, len, "SUMMARY: ThreadSanitizer:", &sn);
 	if (warn) {
-		char kind[TEXT_MAX], loc[TEXT_MAX] = "?", what[TEXT_MAX];
-		char *p, *in, *sp;
-
-		/* SUMMARY: ThreadSanitizer: data race path/b.c:31 in worker */
-		copy_line(what, sizeof(what), sum ? sum : warn,
-			  sum ? sn : wn);
-		p = strstr(what, "ThreadSanitizer: ") + 17;
-		snprintf(kind, sizeof(kind), "%s", p);
-		in = strstr(kind, " in ");
-		if (in) {
-			*in = '\0';
-			sp = strrchr(kind, ' ');
-			if (sp) {
-				short_location(loc, sizeof(loc), sp + 1,
-					       (long)strlen(sp + 1));
-				*sp = '\0';
-			}
-		} else if ((p = strchr(kind, '(')) != NULL) {
-			*p = '\0';
-		}
 		figure(o, "%s reported at %s", trim(kind), loc);
 		report_evidence(o, warn, log, len, verbose ? MAX_EVIDENCE : 6);
 		o->pass = c->expect_race;
@@ -597,83 +610,95 @@ static void judge_tsan(const struct check *c, const char *log, size_t len,
 		  (c->expect_silent ? WEXITSTATUS(status) != 66
 				    : WEXITSTATUS(status) == 0 &&
 					      (!s.found || s.failures == 0));
-	if (o->pass) {
-		o->runs = s.runs;
-		if (s.found)
-			figure(o, "no report in %lu run%s", s.runs,
-			       s.runs == 1 ? "" : "s");
-		else
-			figure(o, "no report");
-	} else {
+	if (!o->pass) {
 		judge_program(log, len, status, o);
+		return;
 	}
+	o->runs = s.runs;
+	if (s.found)
+		figure(o, "no report in %lu run%s", s.runs,
+		       s.runs == 1 ? "" : "s");
+	else
+		figure(o, "no report");
+}
+
+/* "==123== ERROR SUMMARY: 4 errors from 2 contexts" gives 4; -1 if absent. */
+static int valgrind_errors(const char *log, size_t len)
+{
+	char buf[TEXT_MAX];
+	const char *sum;
+	int errors = -1;
+	long n;
+
+	sum = find_line(log, len, "ERROR SUMMARY:", &n);
+	if (sum) {
+		copy_line(buf, sizeof(buf), sum, n);
+		sscanf(strstr(buf, "ERROR SUMMARY:"), "ERROR SUMMARY: %d",
+		       &errors);
+	}
+	return errors;
+}
+
+/*
+ * The first report's headline ("Possible data race during read of size 4")
+ * into what, and the first "(file.c:26)" under it into loc. Returns the
+ * headline's line in the log, or NULL if no known headline is there.
+ */
+static const char *valgrind_first(const char *log, size_t len, char *what,
+				  char *loc)
+{
+	static const char *const headlines[] = {
+		"Possible data race", "Conflicting ", "Lock at ", "lock order",
+		"unlocked a not-locked", "Thread #"};
+	const char *first = NULL, *at, *p, *end, *open, *close;
+	long fn = 0, an;
+	char *cut;
+
+	snprintf(what, TEXT_MAX, "an error");
+	snprintf(loc, TEXT_MAX, "?");
+	for (size_t i = 0; i < sizeof(headlines) / sizeof(headlines[0]) &&
+			   !first;
+	     i++)
+		first = find_line(log, len, headlines[i], &fn);
+	if (!first)
+		return NULL;
+	/* Skip the "==123== " prefix; cut the address and the thread. */
+	p = first;
+	end = first + fn;
+	while (p < end && (*p == '=' || isdigit((unsigned char)*p)))
+		p++;
+	while (p < end && *p == ' ')
+		p++;
+	copy_line(what, TEXT_MAX, p, end - p);
+	if ((cut = strstr(what, " at 0x")) != NULL)
+		*cut = '\0';
+	if ((cut = strstr(what, " by thread")) != NULL)
+		*cut = '\0';
+	at = find_line(first, len - (size_t)(first - log), " (", &an);
+	open = at ? memchr(at, '(', (size_t)an) : NULL;
+	close = open ? memchr(open, ')', (size_t)(at + an - open)) : NULL;
+	if (open && close)
+		short_location(loc, TEXT_MAX, open + 1, close - open - 1);
+	return first;
 }
 
 static void judge_valgrind(const struct check *c, const char *log,
 			   size_t len, int status, bool verbose,
 			   struct outcome *o)
 {
-	const char *sum, *first = NULL, *at = NULL;
 	const char *tool = c->kind == KIND_DRD ? "DRD" : "Helgrind";
-	const char *headers[] = {"Possible data race", "Conflicting ",
-				 "Lock at ", "lock order",
-				 "unlocked a not-locked", "Thread #"};
-	long n, fn = 0, an = 0;
-	int errors = -1;
+	int errors = valgrind_errors(log, len);
 
-	sum = find_line(log, len, "ERROR SUMMARY:", &n);
-	if (sum) {
-		char buf[TEXT_MAX];
-		const char *p;
-
-		copy_line(buf, sizeof(buf), sum, n);
-		p = strstr(buf, "ERROR SUMMARY:");
-		sscanf(p, "ERROR SUMMARY: %d", &errors);
-	}
 	if (errors < 0) {
 		o->pass = false;
 		figure(o, "%s did not finish (no ERROR SUMMARY)", tool);
 		head_evidence(o, log, len, 6);
 		return;
 	}
-	for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]) && !first;
-	     i++)
-		first = find_line(log, len, headers[i], &fn);
-	if (errors > 0 && first) {
-		/* the first "at 0x...: fn (file.c:31)" after the header */
-		at = find_line(first, len - (size_t)(first - log), " (", &an);
-	}
 	if (errors > 0) {
-		char what[TEXT_MAX], loc[TEXT_MAX] = "?";
+		char what[TEXT_MAX], loc[TEXT_MAX];
+		const char *first = valgrind_first(log, len, what, loc);
 
-		if (first) {
-			const char *p = first, *end = first + fn;
-
-			while (p < end && *p == '=')
-				p++;
-			while (p < end && (*p == '=' || isdigit((unsigned char)*p)))
-				p++;
-			while (p < end && *p == ' ')
-				p++;
-			copy_line(what, sizeof(what), p, end - p);
-			char *cut = strstr(what, " at 0x");
-			if (cut)
-				*cut = '\0';
-			cut = strstr(what, " by thread");
-			if (cut)
-				*cut = '\0';
-		} else {
-			snprintf(what, sizeof(what), "an error");
-		}
-		if (at) {
-			const char *open = memchr(at, '(', (size_t)an);
-			const char *close = open ? memchr(open, ')',
-					(size_t)(at + an - open)) : NULL;
-
-			if (open && close)
-				short_location(loc, sizeof(loc), open + 1,
-					       close - open - 1);
-		}
 		figure(o, "%d error%s; first: %s at %s", errors,
 		       errors == 1 ? "" : "s", trim(what), loc);
 		if (first)
