@@ -46,8 +46,9 @@ check:
 harness:
 	@harness/check-all solutions
 
+# setup first: the self-test driver is Python, which a minimal Debian lacks.
 test:
-	@harness/selftest/run
+	@harness/setup --if-missing && harness/selftest/run
 
 setup:
 	@harness/setup
