@@ -98,8 +98,9 @@ void __tsan_mutex_post_unlock(void *addr, unsigned flags);
 #define LAB_VG_RELEASED(m) ANNOTATE_RWLOCK_RELEASED((m), 1)
 #define LAB_HAPPENS_BEFORE(addr) ANNOTATE_HAPPENS_BEFORE(addr)
 #define LAB_HAPPENS_AFTER(addr) ANNOTATE_HAPPENS_AFTER(addr)
-/* The lock word itself is accessed only with atomic instructions; tell the
- * Valgrind tools not to treat those accesses as data. */
+/* A synchronisation word (a lock word, or a lock-free queue's position) is
+ * accessed only with atomic instructions; tell Helgrind and DRD not to
+ * treat those accesses as data. */
 #define LAB_VG_SYNC_WORD(addr, len) VALGRIND_HG_DISABLE_CHECKING((addr), (len))
 #else
 #define LAB_VG_CREATE(m) ((void)(m))

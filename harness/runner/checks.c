@@ -387,15 +387,21 @@ static bool setup_error(int status, const char *log, size_t len,
 {
 	const char *line = NULL;
 	size_t pos = 0;
-	long n;
+	long n, last_len = 0;
 
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 2)
 		return false;
-	while ((n = next_line(log, len, &pos, &line)) >= 0 &&
-	       (tool_line(line, n) || !memmem(line, (size_t)n, ": ", 2)))
-		;
-	if (n < 0)
-		line = NULL;
+	const char *cur;
+
+	/* The last message: scenario_die() says why just before it exits,
+	 * after whatever ordinary output the program printed. */
+	while ((n = next_line(log, len, &pos, &cur)) >= 0)
+		if (!tool_line(cur, n) && memmem(cur, (size_t)n, ": ", 2) &&
+		    strncmp(cur, "STAT ", 5) != 0) {
+			line = cur;
+			last_len = n;
+		}
+	n = last_len;
 	if (line) {
 		char msg[TEXT_MAX];
 

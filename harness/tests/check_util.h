@@ -22,6 +22,7 @@ static inline const char *rc_name(long rc, char *buf, size_t cap)
 		{ESHUTDOWN, "ESHUTDOWN"}, {EBUSY, "EBUSY"},
 		{EIO, "EIO"},		{ECANCELED, "ECANCELED"},
 		{ENOENT, "ENOENT"},	{EDEADLK, "EDEADLK"},
+		{EMSGSIZE, "EMSGSIZE"},	{ENOTCONN, "ENOTCONN"},
 	};
 
 	for (size_t i = 0; rc < 0 && i < sizeof(names) / sizeof(names[0]); i++)
