@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_util.h - small helpers shared by the benchmark cases.
+ *
+ * Waiting: a case whose thread must wait for another (a full or empty
+ * queue, a batch of tasks not finished yet) waits the same way whatever it
+ * measures, so that the wait favours no candidate: bench_backoff() spins
+ * with the CPU's pause hint for a while, then yields the CPU on each call,
+ * because on a machine with as many runnable threads as CPUs (or fewer
+ * CPUs) the thread being waited for may need ours.
+ */
+#ifndef BENCH_UTIL_H
+#define BENCH_UTIL_H
+
+#include <sched.h>
+
+/* Pauses before a waiter starts yielding its CPU. */
+#define BENCH_SPINS_BEFORE_YIELD 128u
+
+static inline void bench_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ __volatile__("pause" ::: "memory");
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+/* One failed attempt: pause, or yield once *spins passed the limit. Reset
+ * *spins to 0 after a success. */
+static inline void bench_backoff(unsigned *spins)
+{
+	if (++*spins < BENCH_SPINS_BEFORE_YIELD)
+		bench_cpu_relax();
+	else
+		sched_yield();
+}
+
+#endif /* BENCH_UTIL_H */
