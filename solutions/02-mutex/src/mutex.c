@@ -20,9 +20,14 @@
  * futex wake that crosses to another CPU costs tens of microseconds on a
  * virtual machine, while most critical sections last far less; a short
  * spin often finds the lock free and skips both the sleep and the wake.
- * Spinning longer only burns the CPU the holder may need.
+ * Spinning longer only burns the CPU the holder may need, and pulls the
+ * lock's cache line away from it (measured in docs/bench.md: 300 spins
+ * cost 40% of the 2-thread throughput). A -D option may override it, for
+ * `BENCH_LAB_CFLAGS=-DMUTEX_SPIN_LIMIT=n make bench-lab 2`.
  */
+#ifndef MUTEX_SPIN_LIMIT
 #define MUTEX_SPIN_LIMIT 100
+#endif
 
 /* futex(2) has no glibc wrapper. Returns the call's result or -errno, and
  * leaves errno as it found it. */
