@@ -43,8 +43,9 @@ run-lab:
 check:
 	@harness/check-all "$(SRC)"
 
+# make harness: the reference solutions, or SRC=labs|DIR, or LABS=path/to/a/tree
 harness:
-	@harness/check-all solutions
+	@harness/check-all "$(or $(LABS),$(if $(filter command line environment,$(origin SRC)),$(SRC),solutions))"
 
 # setup first: the self-test driver is Python, which a minimal Debian lacks.
 test:

@@ -36,6 +36,7 @@ struct opts {
 	const char *replay;
 	unsigned long long seed;
 	int jobs;
+	int max_timeout; /* seconds; caps every check's timeout, 0: none */
 	bool verbose;
 	struct job *jobs_base; /* for naming cgroups */
 };
@@ -74,8 +75,8 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: runner [--label L] [--seed N] [--only GLOB] [--jobs N]\n"
-		"              [--json FILE] [--logs DIR] [--replay CMD] [-v] "
-		"CHECKS\n");
+		"              [--json FILE] [--logs DIR] [--replay CMD]\n"
+		"              [--max-timeout S] [-v] CHECKS\n");
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -113,7 +114,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->seed = strtoull(v, NULL, 10);
 		else if (strcmp(a, "--jobs") == 0 && atoi(v) > 0)
 			o->jobs = atoi(v);
-		else if (strcmp(a, "--seed") != 0 && strcmp(a, "--jobs") != 0)
+		else if (strcmp(a, "--max-timeout") == 0 && atoi(v) > 0)
+			o->max_timeout = atoi(v);
+		else if (strcmp(a, "--seed") != 0 && strcmp(a, "--jobs") != 0 &&
+			 strcmp(a, "--max-timeout") != 0)
 			return -1;
 	}
 	return o->checks_path ? 0 : -1;
@@ -566,9 +570,14 @@ int main(int argc, char **argv)
 		return 2;
 	jobs = calloc((size_t)n + 1, sizeof(*jobs));
 	o.jobs_base = jobs;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		/* Batch grading may cap the timeouts so that a class of hanging
+		 * submissions does not take hours. */
+		if (o.max_timeout > 0 && checks[i].timeout_s > o.max_timeout)
+			checks[i].timeout_s = o.max_timeout;
 		if (selected(o.only, checks[i].id))
 			jobs[m++].c = &checks[i];
+	}
 	if (m == 0) {
 		fprintf(stderr, "runner: no check matches ONLY=%s; ids:",
 			o.only ? o.only : "");
