@@ -49,6 +49,7 @@ struct job {
 	int rep;            /* repetitions started */
 	unsigned long runs; /* in-process runs over all repetitions */
 	bool done;
+	bool killed;        /* past its timeout: SIGKILL sent, not reaped yet */
 	bool printed;
 	double started;     /* of the whole check */
 	double proc_started;
@@ -452,21 +453,26 @@ static int poll_jobs(const struct opts *o, struct job *jobs, int n)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		struct job *j = job_of(jobs, n, pid);
 
-		if (j)
-			finished(o, j, status);
+		if (j) {
+			bool killed = j->killed;
+
+			j->killed = false;
+			finished(o, j, killed ? -1 : status);
+		}
 	}
+	/* Past its timeout a process gets SIGKILL and is reaped above when it
+	 * is gone: never a blocking wait, which a process stuck in a
+	 * thrashing memory cgroup could stretch to minutes. A dying process
+	 * no longer counts as running. */
 	for (int i = 0; i < n; i++) {
 		struct job *j = &jobs[i];
 
-		if (j->pid <= 0)
+		if (j->pid <= 0 || j->killed)
 			continue;
 		if (now() - j->proc_started > j->c->timeout_s) {
-			pid_t p = j->pid;
-
-			kill(-p, SIGKILL);
-			kill(p, SIGKILL);
-			waitpid(p, &status, 0); /* SIGKILL: returns at once */
-			finished(o, j, -1);
+			kill(-j->pid, SIGKILL);
+			kill(j->pid, SIGKILL);
+			j->killed = true;
 		} else {
 			running++;
 		}
@@ -539,7 +545,7 @@ static void mkdirs(const char *path)
 	mkdir(buf, 0755);
 }
 
-/* ONLY: a comma-separated list of globs or substrings of check ids. */
+/* ONLY: a comma-separated list of check ids or globs ("stress*"). */
 static bool selected(const char *only, const char *id)
 {
 	char buf[TEXT_MAX], *save = NULL;
@@ -549,7 +555,7 @@ static bool selected(const char *only, const char *id)
 	snprintf(buf, sizeof(buf), "%s", only);
 	for (char *p = strtok_r(buf, ", ", &save); p;
 	     p = strtok_r(NULL, ", ", &save))
-		if (fnmatch(p, id, 0) == 0 || strstr(id, p))
+		if (fnmatch(p, id, 0) == 0)
 			return true;
 	return false;
 }
