@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# make test suite: the student copy (make dist-student) holds no solution,
+# and its `make check-lab 2` works there and fails on the skeleton.
+set -uo pipefail
+cd "$(dirname "$0")/../../.."
+
+out=$(harness/dist-student 2>&1)
+rc=$?
+copy=dist/concurrency-labs-student
+if [ $rc -eq 0 ] && [ -d "$copy" ]; then
+	echo "PASS dist-student writes $copy"
+else
+	echo "FAIL dist-student writes $copy: exit $rc: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
+	exit 0
+fi
+if [ -e "$copy/solutions" ] || [ -e "$copy/harness/mutants" ]; then
+	echo "FAIL the student copy has no solutions/ and no mutants"
+else
+	echo "PASS the student copy has no solutions/ and no mutants"
+fi
+# Its own build directory: the copy is a separate project.
+res=$(cd "$copy" && timeout 300 harness/check-lab 2 labs 2>&1)
+rc=$?
+last=$(echo "$res" | tail -n 1)
+if [ $rc -eq 1 ] && [[ "$last" =~ ^lab02:\ [0-9]+\ passed,\ [0-9]+\ failed$ ]]; then
+	echo "PASS the student copy's check-lab 2 runs and fails on the skeleton ($last)"
+else
+	echo "FAIL the student copy's check-lab 2 runs and fails on the skeleton: exit $rc, $last"
+fi
+res=$(cd "$copy" && make test 2>&1)
+if [ $? -ne 0 ] && echo "$res" | grep -qi "instructor"; then
+	echo "PASS the student copy's make test says it needs the instructor's copy"
+else
+	echo "FAIL the student copy's make test says it needs the instructor's copy: $(echo "$res" | tail -n 1)"
+fi
+rm -rf "$copy"
