@@ -1,0 +1,17 @@
+# Lab 04: actors with mailboxes on the lab-01 thread pool, NUL-framed JSON
+# messages, and the chapter's actor_server and actor programs (libevent's
+# evhttp and bufferevents, jansson, liburcu's wfcqueue and RCU).
+04-actors_SRCS := src/actor.c src/wire.c src/router.c src/compute.c
+# The actor runs its turns on the student's own lab-01 pool, as the
+# chapter's actor.js requires ./rpc-worker.js.
+04-actors_USES := 01-thread-pool
+04-actors_SCENARIOS := actor_stress router_stress fake_server
+# harness code linked into every program of the lab
+04-actors_HARNESS_SRCS :=
+04-actors_TESTS := test_actors
+04-actors_APPS := actor_server actor
+04-actors_LDLIBS := $(shell pkg-config --libs libevent libevent_pthreads \
+	jansson liburcu-memb 2>/dev/null || echo -levent_pthreads -levent \
+	-ljansson -lurcu-memb) -lurcu-common
+# `make run-lab 4` prints how to start the chapter's two programs.
+04-actors_RUN := actor_server
