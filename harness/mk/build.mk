@@ -81,13 +81,21 @@ all: $(PROGRAMS)
 .PHONY: all
 .DEFAULT_GOAL := all
 
+# Objects depend on the flags they were built with: a change of WERROR or
+# CFLAGS rebuilds them (so `WERROR=1` after a normal build still proves the
+# tree warning-free). The file is rewritten only when the flags change.
+FLAGS_FILE := $(OUT)/.flags
+FLAGS_NOW := $(CC) $(CFLAGS_ALL) $(LAB_WERROR) $(LDFLAGS_ALL)
+$(shell mkdir -p $(OUT) && echo '$(FLAGS_NOW)' | cmp -s - $(FLAGS_FILE) || \
+	echo '$(FLAGS_NOW)' > $(FLAGS_FILE))
+
 # The lab's own sources and apps, from the tree being checked.
-$(OUT)/obj/%.o: $(SRCDIR)/%.c
+$(OUT)/obj/%.o: $(SRCDIR)/%.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(LAB_WERROR) $(INCS) -MMD -MP -c $< -o $@
 
 # The harness's code: scenarios, tests and helpers.
-$(OUT)/hobj/%.o: harness/%.c
+$(OUT)/hobj/%.o: harness/%.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -Werror $(INCS) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
 
