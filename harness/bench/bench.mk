@@ -59,7 +59,7 @@ $(shell mkdir -p $(OUT) && (echo '$(LAB_FLAGS)' | \
 uses = $(foreach u,$($(1)_USES),$(call uses,$(u)) $(u))
 deep = $(call uses,$(1)) $(1)
 incs = $(foreach l,$(call deep,$(1)),-I$(SRCDIR)/$(l)/include) -Isanitizers \
-	-Iharness/bench
+	-Iharness/bench -Iharness/lib
 lab_objs = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$($(1)_SRCS))
 deep_objs = $(foreach l,$(call deep,$(1)),$(call lab_objs,$(l)))
 deep_libs = $(foreach l,$(call deep,$(1)),$($(l)_LDLIBS))

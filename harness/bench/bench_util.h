@@ -14,26 +14,17 @@
 
 #include <sched.h>
 
+#include "preempt.h" /* lab_cpu_relax() */
+
 /* Pauses before a waiter starts yielding its CPU. */
 #define BENCH_SPINS_BEFORE_YIELD 128u
-
-static inline void bench_cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__asm__ __volatile__("pause" ::: "memory");
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#else
-	__asm__ __volatile__("" ::: "memory");
-#endif
-}
 
 /* One failed attempt: pause, or yield once *spins passed the limit. Reset
  * *spins to 0 after a success. */
 static inline void bench_backoff(unsigned *spins)
 {
 	if (++*spins < BENCH_SPINS_BEFORE_YIELD)
-		bench_cpu_relax();
+		lab_cpu_relax();
 	else
 		sched_yield();
 }

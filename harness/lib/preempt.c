@@ -41,21 +41,10 @@ uint64_t lab_noise_rand(void)
 	return splitmix64(&rng_state);
 }
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__asm__ __volatile__("pause" ::: "memory");
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#else
-	__asm__ __volatile__("" ::: "memory");
-#endif
-}
-
 static void spin(unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
-		cpu_relax();
+		lab_cpu_relax();
 }
 
 void lab_preempt(void)

@@ -41,4 +41,16 @@ void lab_preempt(void);
 /* lab_noise_rand - the next number from the thread's generator. */
 uint64_t lab_noise_rand(void);
 
+/* lab_cpu_relax - tell the CPU this is a spin-wait loop (x86 pause). */
+static inline void lab_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ __volatile__("pause" ::: "memory");
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
 #endif /* LAB_PREEMPT_H */

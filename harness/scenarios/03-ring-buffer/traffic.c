@@ -83,24 +83,13 @@ void progressed(struct patience *p)
 	p->misses = 0;
 }
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__asm__ __volatile__("pause" ::: "memory");
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#else
-	__asm__ __volatile__("" ::: "memory");
-#endif
-}
-
 bool waiting_too_long(struct patience *p)
 {
 	/* A few spins catch a partner that is about to act; after that,
 	 * yield, so that a partner on this CPU (or under Valgrind, which
 	 * runs one thread at a time) gets to run. */
 	if (p->misses < 16)
-		cpu_relax();
+		lab_cpu_relax();
 	else
 		sched_yield();
 	if (p->misses++ % 1024 != 0)

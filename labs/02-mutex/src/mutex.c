@@ -57,6 +57,21 @@ static void futex_wake_one(struct mutex *m)
 }
 
 /*
+ * Tell the CPU that this is a spin-wait loop. Given, for a short spin before
+ * sleeping if you add one (optional: docs/labs/02-mutex.md, section 3).
+ */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ __volatile__("pause" ::: "memory");
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+/*
  * TODO(lab02) step 1: the chapter's compareExchange(UNLOCKED, LOCKED).
  * Return true if the lock was free and is now ours. Choose the memory
  * orders, and write next to them which operation each pairs with.
