@@ -244,9 +244,16 @@ int ring_shared_try_read_all(struct ring_shared *sr, void *out, size_t n);
  * before p; a producer that reads cons_pos == c knows the consumer is done
  * with every slot before c and may write over them.
  *
- * Neither side keeps a private copy of the other's last position, which
- * some queues do to read the other's cache line less often: that saves
- * little at these sizes and adds a second meaning to every position.
+ * Each side may also keep a private copy of the other's position as it
+ * last read it (cons_seen, prod_seen) and read the other's cache line
+ * again only when that copy says full or empty. The copy can only be
+ * behind, since positions only grow, so it errs on the safe side: it
+ * underestimates the free slots or the stored elements, never the
+ * reverse. Without it every push and pop reads a line the other side
+ * keeps writing, and that line crosses between the cores each time; with
+ * it the lines cross about once per burst. (The reference solution does
+ * this; docs/labs/03-ring-buffer.md measures it. A queue that ignores the
+ * two fields is correct too.)
  *
  * The struct is aligned to a cache line: embed it, or allocate it with
  * aligned_alloc(RING_CACHELINE, ...).
@@ -259,9 +266,11 @@ struct ring_spsc {
 
 	/* written by the producer only */
 	alignas(RING_CACHELINE) _Atomic uint32_t prod_pos;
+	uint32_t cons_seen; /* cons_pos as the producer last read it */
 
 	/* written by the consumer only */
 	alignas(RING_CACHELINE) _Atomic uint32_t cons_pos;
+	uint32_t prod_seen; /* prod_pos as the consumer last read it */
 };
 
 /*
