@@ -41,6 +41,8 @@
 #ifndef LAB_URCU_ANNOTATE_H
 #define LAB_URCU_ANNOTATE_H
 
+#include <sched.h>
+
 #include <urcu/urcu-memb.h>
 #include <urcu/wfcqueue.h>
 
@@ -91,14 +93,32 @@ static inline bool lab_wfcq_enqueue(struct __cds_wfcq_head *head,
 
 /*
  * lab_wfcq_dequeue - take the first node, or NULL when the queue is empty.
- * One consumer at a time. May spin (and, rarely, sleep 10 ms) while an
- * enqueuer is between its two steps.
+ * One consumer at a time.
+ *
+ * An enqueuer appends in two steps: it swaps the tail to its node, then
+ * links its node from the one before. A dequeue that comes between the
+ * two must wait for the second. liburcu's blocking dequeue waits by
+ * spinning 10 times and then sleeping 10 ms: on a machine with fewer CPUs
+ * than busy threads, where an enqueuer is often preempted between its
+ * steps, that sleep is most of the time (lab 04's benchmark with two
+ * senders). This one spins a little, then yields its CPU on every further
+ * try, since the preempted enqueuer may be waiting for it.
  */
+#define LAB_WFCQ_SPINS 100
+
 static inline struct cds_wfcq_node *
 lab_wfcq_dequeue(struct __cds_wfcq_head *head, struct cds_wfcq_tail *tail)
 {
-	struct cds_wfcq_node *node = __cds_wfcq_dequeue_blocking(head, tail);
+	struct cds_wfcq_node *node;
+	unsigned tries = 0;
 
+	while ((node = __cds_wfcq_dequeue_nonblocking(head, tail)) ==
+	       CDS_WFCQ_WOULDBLOCK) {
+		if (++tries < LAB_WFCQ_SPINS)
+			caa_cpu_relax();
+		else
+			sched_yield();
+	}
 	if (node)
 		LAB_URCU_ACQUIRE(node);
 	return node;
