@@ -28,8 +28,9 @@
  * free between two of the holder's critical sections hands it over, with
  * its data, to the other core. Looking less often leaves the holder longer
  * runs at its uncontended speed: with two threads that do nothing but take
- * the lock, the backoff raised the throughput from 0.7x to about 1.1x
- * pthread_mutex_t (docs/labs/02-mutex.md, "Benchmarks"). The price is
+ * the lock, the backoff raised the throughput from 0.58x-0.89x to
+ * 1.01x-1.26x pthread_mutex_t in our runs (docs/labs/02-mutex.md,
+ * "Benchmarks"). The price is
  * hand-off latency: a waiter may notice a free lock up to 16 pauses late,
  * and a holder that lets go and comes straight back may take the lock
  * again first. The cap keeps that delay below a futex wake.
