@@ -200,7 +200,13 @@ static void cgroup_make(struct job *j, int index)
 	write_file(j->cgroup, "pids.max", "512");
 }
 
-/* Kill whatever is left in j's cgroup, then remove it. */
+/*
+ * Kill whatever is left in j's cgroup, then remove it. Only the processes
+ * listed in the group are reaped, by pid: the runner's other children are
+ * other checks, whose exit statuses poll_jobs() must see (a waitpid(-1)
+ * here once took one, and the runner waited for that check for ever).
+ * Orphaned grandchildren belong to init, which reaps them.
+ */
 static void cgroup_clear(struct job *j)
 {
 	char path[2 * TEXT_MAX];
@@ -214,11 +220,11 @@ static void cgroup_clear(struct job *j)
 
 		if (!f)
 			break;
-		while (fscanf(f, "%d", &pid) == 1)
+		while (fscanf(f, "%d", &pid) == 1) {
 			kill(pid, SIGKILL);
+			waitpid(pid, NULL, WNOHANG);
+		}
 		fclose(f);
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
 		usleep(10000);
 	}
 	j->cgroup[0] = '\0';
