@@ -364,9 +364,12 @@ static void first_failure_text(char *dst, size_t cap, const char *log,
 static bool abnormal(const struct check *c, int status, const char *log,
 		     size_t len, struct outcome *o)
 {
-	if (status == -1) {
+	if (status == JUDGE_TIMED_OUT) {
 		o->timed_out = true;
 		figure(o, "timeout after %d s", c->timeout_s);
+	} else if (status == JUDGE_LOST) {
+		figure(o, "runner error: the check's exit status was lost; "
+			  "rerun it");
 	} else if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 
@@ -769,7 +772,7 @@ void judge(const struct check *c, int status, const char *log, size_t len,
 	   unsigned long long seed, bool verbose, struct outcome *o)
 {
 	/* sh -c reports a command killed by signal N as exit status 128+N. */
-	if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) > 128 &&
+	if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) > 128 &&
 	    WEXITSTATUS(status) < 128 + 65)
 		status = WEXITSTATUS(status) - 128; /* as waitpid() would */
 	o->n_evidence = 0;

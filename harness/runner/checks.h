@@ -85,10 +85,15 @@ int checks_load(const char *path, struct check **out);
 /*
  * judge - decide a check's outcome from one process's exit status and log.
  *
- * status is as from waitpid(), or -1 when the runner killed the process at
- * its timeout. Fills in o's pass, figure and evidence; for stress checks
- * the caller keeps calling it for each repetition until one fails.
+ * status is as from waitpid(), or JUDGE_TIMED_OUT when the runner killed
+ * the process at its timeout, or JUDGE_LOST when the process is gone and
+ * its status could not be collected (a runner fault, never the check's).
+ * Fills in o's pass, figure and evidence; for stress checks the caller
+ * keeps calling it for each repetition until one fails.
  */
+#define JUDGE_TIMED_OUT (-1)
+#define JUDGE_LOST (-2)
+
 void judge(const struct check *c, int status, const char *log, size_t len,
 	   unsigned long long seed, bool verbose, struct outcome *o);
 

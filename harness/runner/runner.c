@@ -463,9 +463,15 @@ static int poll_jobs(const struct opts *o, struct job *jobs, int n)
 			bool killed = j->killed;
 
 			j->killed = false;
-			finished(o, j, killed ? -1 : status);
+			finished(o, j, killed ? JUDGE_TIMED_OUT : status);
 		}
 	}
+	/* No child left, yet a check counts as started: its exit was
+	 * collected elsewhere. End it with an error, never wait for ever. */
+	if (pid < 0 && errno == ECHILD)
+		for (int i = 0; i < n; i++)
+			if (jobs[i].pid > 0)
+				finished(o, &jobs[i], JUDGE_LOST);
 	/* Past its timeout a process gets SIGKILL and is reaped above when it
 	 * is gone: never a blocking wait, which a process stuck in a
 	 * thrashing memory cgroup could stretch to minutes. A dying process
