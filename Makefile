@@ -56,7 +56,7 @@ setup:
 
 # Benchmarks measure the reference unless SRC is given: a fresh skeleton has
 # nothing to measure yet.
-BENCH_SRC := $(if $(filter command line environment,$(origin SRC)),$(SRC),solutions)
+BENCH_SRC := $(if $(filter command line environment,$(origin SRC)),$(SRC),$(if $(wildcard solutions),solutions,labs))
 
 bench:
 	@harness/bench/run all "$(BENCH_SRC)"
