@@ -1,8 +1,8 @@
 # Lab 04's figure: harness/bench/plot runs this with datadir, lab, out and
 # note set (its header lists the data files' columns).
-set terminal pngcairo size 1400,600 font "DejaVu Sans,12" noenhanced
+set terminal pngcairo size 1900,600 font "DejaVu Sans,12" noenhanced
 set output out
-set multiplot layout 1,2 title "Lab 04: a pool actor's mailbox and round trip, against a mutex + condvar thread and a bare wfcqueue" font ",14" margins 0.08,0.98,0.2,0.88 spacing 0.1
+set multiplot layout 1,3 title "Lab 04: a pool actor's mailbox and round trip, against a mutex + condvar thread and a bare wfcqueue; the wire over TCP" font ",14" margins 0.06,0.98,0.2,0.88 spacing 0.08
 set label 1 note at screen 0.01,0.03 font ",10"
 set grid ytics
 # The lab in blue, as in the bars; baselines in other colours.
@@ -38,6 +38,14 @@ set ylabel "wall time per round trip (us)"
 set xrange [-0.6:1.6]
 set yrange [0:*]
 set offsets 0, 0, graph 0.1, 0
+plot f using 0:($3/1e3):(is_lab(strcol(1))):xtic(1) with boxes lc rgb variable notitle, \
+     f using 0:($7/1e3):(0):(($8-$7)/1e3) with vectors heads size 0.08,90 lc rgb "black" notitle, \
+     f using 0:($8/1e3):(sprintf("%.1f us", $3/1e3)) with labels offset 0,0.8 notitle
+
+# -- the wire: bars
+f = datadir."/".lab.".actor-wire_round_trip.dat"
+set title "Wire round trip between two threads: request and reply"
+set xrange [-0.6:2.6]
 plot f using 0:($3/1e3):(is_lab(strcol(1))):xtic(1) with boxes lc rgb variable notitle, \
      f using 0:($7/1e3):(0):(($8-$7)/1e3) with vectors heads size 0.08,90 lc rgb "black" notitle, \
      f using 0:($8/1e3):(sprintf("%.1f us", $3/1e3)) with labels offset 0,0.8 notitle
