@@ -13,8 +13,23 @@
 #define BENCH_UTIL_H
 
 #include <sched.h>
+#include <stdio.h>
+#include <string.h>
 
+#include "bench.h"
 #include "preempt.h" /* lab_cpu_relax() */
+
+/* End the case with a lab call's negative errno: "what returned rc
+ * (strerror)", as Google Benchmark's error for this thread. */
+static inline void bench_fail_errno(struct bench_state *s, const char *what,
+				    long rc)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "%s returned %ld (%s)", what, rc,
+		 strerror((int)-rc));
+	bench_skip_with_error(s, msg);
+}
 
 /* Pauses before a waiter starts yielding its CPU. */
 #define BENCH_SPINS_BEFORE_YIELD 128u

@@ -231,11 +231,7 @@ static void stop(const struct candidate *c)
  * caller after every task it accepted has completed. */
 static void fail(struct bench_state *s, const char *what, int rc)
 {
-	char msg[128];
-
-	snprintf(msg, sizeof(msg), "%s returned %d (%s)", what, rc,
-		 strerror(-rc));
-	bench_skip_with_error(s, msg);
+	bench_fail_errno(s, what, rc);
 }
 
 /* ---- the cases --------------------------------------------------------------

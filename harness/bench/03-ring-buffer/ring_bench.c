@@ -47,12 +47,8 @@ static atomic_bool failed;
 /* Report a lab call's error on this thread and tell the other thread. */
 static void fail(struct bench_state *s, const char *what, long rc)
 {
-	char msg[128];
-
-	snprintf(msg, sizeof(msg), "%s returned %ld (%s)", what, rc,
-		 strerror((int)-rc));
 	atomic_store_explicit(&failed, true, memory_order_relaxed);
-	bench_skip_with_error(s, msg);
+	bench_fail_errno(s, what, rc);
 }
 
 /* Wait after a full or empty queue; false if the other side failed. */

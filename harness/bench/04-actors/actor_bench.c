@@ -116,12 +116,8 @@ static void mb_drain(uint64_t total)
 
 static void fail(struct bench_state *s, const char *what, int rc)
 {
-	char msg[128];
-
-	snprintf(msg, sizeof(msg), "%s returned %d (%s)", what, rc,
-		 strerror(-rc));
 	atomic_store_explicit(&mb.failed, true, memory_order_relaxed);
-	bench_skip_with_error(s, msg);
+	bench_fail_errno(s, what, rc);
 }
 
 /* Thread 0 after the drain: report a lost or reordered message. */

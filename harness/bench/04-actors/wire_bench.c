@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "bench_util.h"
 #include "wire.h"
 
 enum wire_mode { MODE_LAB, MODE_BYTES };
@@ -46,15 +47,6 @@ struct link {
 	int echo_rc;
 	const char *echo_what;
 };
-
-static void wire_fail(struct bench_state *s, const char *what, long rc)
-{
-	char msg[128];
-
-	snprintf(msg, sizeof(msg), "%s returned %ld (%s)", what, rc,
-		 strerror((int)-rc));
-	bench_skip_with_error(s, msg);
-}
 
 static int write_all(int fd, const char *buf, size_t len)
 {
@@ -119,7 +111,7 @@ static int open_tcp_pair(int fds[2])
 	return rc;
 }
 
-/* ---- the echo thread ------------------------------------------------------- */
+/* ---- the echo thread ---------------------------------------------------- */
 
 /* Answer one request frame: {"id":N,"value":args[0]}. */
 static int answer(int fd, const char *frame, size_t len)
@@ -186,7 +178,7 @@ static void *echo_main(void *arg)
 	return NULL;
 }
 
-/* ---- the client -------------------------------------------------------------- */
+/* ---- the client --------------------------------------------------------- */
 
 /* One trip through the lab's wire: 0, or a negative errno with *what. */
 static int trip_lab(struct link *k, struct frame_reader *r, uint64_t id,
@@ -262,7 +254,7 @@ static void round_trips(struct bench_state *s, struct link *k,
 		what = "pthread_create";
 	}
 	if (rc != 0) {
-		wire_fail(s, what, rc);
+		bench_fail_errno(s, what, rc);
 		free(frame);
 		return;
 	}
@@ -275,9 +267,9 @@ static void round_trips(struct bench_state *s, struct link *k,
 	pthread_join(k->echo, NULL);
 	/* The echo thread's error first: the client's is then its echo. */
 	if (k->echo_rc != 0)
-		wire_fail(s, k->echo_what, k->echo_rc);
+		bench_fail_errno(s, k->echo_what, k->echo_rc);
 	else if (rc != 0)
-		wire_fail(s, what, rc);
+		bench_fail_errno(s, what, rc);
 	bench_items_processed(s, (int64_t)trips);
 	free(frame);
 }
@@ -290,7 +282,7 @@ static void run_case(struct bench_state *s, enum wire_mode mode, bool tcp)
 	int rc = mode == MODE_LAB ? frame_reader_init(&r, 0) : 0;
 
 	if (rc != 0) {
-		wire_fail(s, "frame_reader_init", rc);
+		bench_fail_errno(s, "frame_reader_init", rc);
 		return;
 	}
 	if (tcp)
@@ -298,8 +290,8 @@ static void run_case(struct bench_state *s, enum wire_mode mode, bool tcp)
 	else if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) < 0)
 		rc = -errno;
 	if (rc != 0) {
-		wire_fail(s, tcp ? "opening a TCP connection" : "socketpair",
-			  rc);
+		bench_fail_errno(
+		    s, tcp ? "opening a TCP connection" : "socketpair", rc);
 	} else {
 		k.client = fds[0];
 		k.server = fds[1];
