@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "checks.h"
+#include "protocol.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,6 +21,7 @@ static const char *const kind_names[] = {
 	[KIND_STRESS] = "stress",     [KIND_TSAN] = "tsan",
 	[KIND_HELGRIND] = "helgrind", [KIND_DRD] = "drd",
 	[KIND_ASAN] = "asan",	      [KIND_RUN] = "run",
+	[KIND_EXPLORE] = "explore",
 };
 
 const char *kind_name(enum check_kind k)
@@ -76,11 +78,17 @@ static int set_key(struct check *c, const char *k, const char *v)
 		return free(c->hint), c->hint = strdup(v), 0;
 	if (strcmp(k, "expect") == 0) {
 		if (strcmp(v, "race") && strcmp(v, "clean") &&
-		    strcmp(v, "silent"))
+		    strcmp(v, "silent") && strcmp(v, "bug"))
 			return -1;
 		c->expect_race = strcmp(v, "race") == 0;
 		c->expect_silent = strcmp(v, "silent") == 0;
+		c->expect_bug = strcmp(v, "bug") == 0;
 		return 0;
+	}
+	if (strcmp(k, "extension") == 0) {
+		if (!*v)
+			return -1;
+		return free(c->extension), c->extension = strdup(v), 0;
 	}
 	if (strcmp(k, "skeleton") == 0) {
 		if (strcmp(v, "pass") && strcmp(v, "fail"))
@@ -123,6 +131,14 @@ static int finish_check(const char *path, struct check *c)
 			c->line, c->id);
 		return -1;
 	}
+	if ((c->expect_bug && c->kind != KIND_EXPLORE) ||
+	    (c->kind == KIND_EXPLORE && (c->expect_race || c->expect_silent))) {
+		fprintf(stderr,
+			"%s:%d: check [%s]: 'expect = bug' is for explore "
+			"checks, 'race' and 'silent' for detectors\n",
+			path, c->line, c->id);
+		return -1;
+	}
 	if (!c->title)
 		c->title = strdup(c->id);
 	/* The sanitizers reserve terabytes of address space for shadow
@@ -132,6 +148,50 @@ static int finish_check(const char *path, struct check *c)
 			(c->kind == KIND_TSAN || c->kind == KIND_ASAN) ? 0
 								       : 4096;
 	return 0;
+}
+
+/* after = a, b: each id must name an earlier check, so there is no cycle. */
+static int parse_after(const char *path, int lineno, struct check *v, int n,
+		       char *list)
+{
+	struct check *c = &v[n - 1];
+	char *save = NULL;
+
+	c->n_after = 0;
+	for (char *id = strtok_r(list, ", ", &save); id;
+	     id = strtok_r(NULL, ", ", &save)) {
+		int k = 0;
+
+		while (k < n - 1 && strcmp(v[k].id, id) != 0)
+			k++;
+		if (k == n - 1) {
+			fprintf(stderr,
+				"%s:%d: 'after' names '%s', which is not a "
+				"check above [%s]\n",
+				path, lineno, id, c->id);
+			return -1;
+		}
+		if (c->n_after == MAX_AFTER) {
+			fprintf(stderr, "%s:%d: 'after' names more than %d "
+					"checks\n",
+				path, lineno, MAX_AFTER);
+			return -1;
+		}
+		c->after[c->n_after++] = k;
+	}
+	return 0;
+}
+
+static void checks_free(struct check *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(v[i].id);
+		free(v[i].title);
+		free(v[i].run);
+		free(v[i].hint);
+		free(v[i].extension);
+	}
+	free(v);
 }
 
 int checks_load(const char *path, struct check **out)
@@ -158,10 +218,26 @@ int checks_load(const char *path, struct check **out)
 
 			if (!end || end == s + 1)
 				goto syntax;
+			struct check *grown;
+
+			if (!end || end == s + 1)
+				goto syntax;
 			if (c && finish_check(path, c))
 				goto fail;
 			*end = '\0';
-			v = realloc(v, sizeof(*v) * (size_t)(n + 1));
+			for (int k = 0; k < n; k++)
+				if (strcmp(v[k].id, s + 1) == 0) {
+					fprintf(stderr,
+						"%s:%d: a second check [%s]\n",
+						path, lineno, s + 1);
+					goto fail;
+				}
+			grown = realloc(v, sizeof(*v) * (size_t)(n + 1));
+			if (!grown) {
+				fprintf(stderr, "runner: out of memory\n");
+				goto fail;
+			}
+			v = grown;
 			c = &v[n++];
 			check_defaults(c, lineno);
 			c->id = strdup(s + 1);
@@ -171,6 +247,11 @@ int checks_load(const char *path, struct check **out)
 		if (!c || !eq)
 			goto syntax;
 		*eq = '\0';
+		if (strcmp(trim(s), "after") == 0) {
+			if (parse_after(path, lineno, v, n, eq + 1))
+				goto fail;
+			continue;
+		}
 		rc = set_key(c, trim(s), trim(eq + 1));
 		if (rc == -2) {
 			fprintf(stderr, "%s:%d: unknown key '%s'\n", path,
@@ -193,7 +274,7 @@ syntax:
 		lineno);
 fail:
 	fclose(f);
-	free(v);
+	checks_free(v, n);
 	return -1;
 }
 
@@ -213,6 +294,19 @@ static void figure(struct outcome *o, const char *fmt, ...)
 static void add_evidence(struct outcome *o, const char *line, size_t len)
 {
 	if (o->n_evidence >= MAX_EVIDENCE)
+		return;
+	if (len >= TEXT_MAX)
+		len = TEXT_MAX - 1;
+	memcpy(o->evidence[o->n_evidence], line, len);
+	o->evidence[o->n_evidence][len] = '\0';
+	o->n_evidence++;
+}
+
+/* Evidence that may run longer than MAX_EVIDENCE: a timeline, the list of
+ * failing tests. */
+static void add_row(struct outcome *o, const char *line, size_t len)
+{
+	if (o->n_evidence >= MAX_ROWS)
 		return;
 	if (len >= TEXT_MAX)
 		len = TEXT_MAX - 1;
@@ -418,6 +512,11 @@ static bool setup_error(int status, const char *log, size_t len,
 	return true;
 }
 
+/*
+ * Check's summary ("66%: Checks: 15, Failures: 9, Errors: 3") gives the
+ * progress, its failure lines ("file.c:57:F:tcase:test_name:0: message")
+ * the failing tests, every one of them.
+ */
 static void judge_unit(const char *log, size_t len, int status,
 		       struct outcome *o)
 {
@@ -433,9 +532,8 @@ static void judge_unit(const char *log, size_t len, int status,
 		sscanf(buf, "%d%%: Checks: %d, Failures: %d, Errors: %d", &pct,
 		       &checks, &failures, &errors);
 	}
-	/* Check's lines: file.c:57:F:tcase:test_name:0: message */
 	while ((n = next_line(log, len, &pos, &line)) >= 0) {
-		char *f[7], *s = buf;
+		char *f[7], *s = buf, ev[TEXT_MAX];
 		int k;
 
 		copy_line(buf, sizeof(buf), line, n);
@@ -449,25 +547,23 @@ static void judge_unit(const char *log, size_t len, int status,
 		if (k < 6 || (strcmp(f[2], "F") && strcmp(f[2], "E")))
 			continue;
 		f[6] = trim(s);
-		if (o->n_evidence == 0)
-			figure(o, "%s: %s", f[4], f[6]);
-		char ev[TEXT_MAX];
 		snprintf(ev, sizeof(ev), "%s:%s %s: %s", f[0], f[1], f[4],
 			 f[6]);
-		add_evidence(o, ev, strlen(ev));
+		add_row(o, ev, strlen(ev));
 	}
 	o->pass = WIFEXITED(status) &&
 		  WEXITSTATUS(status) == 0 && checks > 0 && failures == 0 &&
 		  errors == 0;
-	if (o->pass) {
-		figure(o, "%d tests", checks);
-	} else if (checks == 0) {
+	if (checks == 0) {
+		o->pass = false;
 		figure(o, "the test program ran no test (exit status %d)",
 		       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		head_evidence(o, log, len, 6);
-	} else if (o->n_evidence == 0) {
-		figure(o, "%d of %d tests failed", failures + errors, checks);
+		return;
 	}
+	figure(o, "%d/%d tests pass", checks - failures - errors, checks);
+	if (!o->pass && failures + errors == 0)
+		head_evidence(o, log, len, 6); /* all passed, yet exit != 0 */
 }
 
 static void judge_stress(const char *log, size_t len, int status,
@@ -768,6 +864,170 @@ static void judge_run(const char *log, size_t len, int status,
 		head_evidence(o, log, len, 6);
 }
 
+/* ---- explore ---------------------------------------------------------- */
+
+/* The explorer's closing line (protocol.h): EXPLORE verdict=... */
+struct explore_line {
+	bool found, failed, complete, has_prob;
+	char strategy[16];
+	unsigned long long schedules;
+	int bound;
+	double seconds, prob;
+};
+
+static struct explore_line parse_explore(const char *log, size_t len)
+{
+	struct explore_line e = {0};
+	char buf[TEXT_MAX], *save = NULL;
+	bool verdict = false, schedules = false;
+	const char *line;
+	long n;
+
+	line = find_last(log, len, PROTO_EXPLORE " ", &n);
+	if (!line)
+		return e;
+	copy_line(buf, sizeof(buf), line, n);
+	for (char *t = strtok_r(buf + strlen(PROTO_EXPLORE), " ", &save); t;
+	     t = strtok_r(NULL, " ", &save)) {
+		char *v = strchr(t, '=');
+
+		if (!v)
+			continue;
+		*v++ = '\0';
+		if (strcmp(t, "verdict") == 0) {
+			verdict = !strcmp(v, "pass") || !strcmp(v, "fail");
+			e.failed = strcmp(v, "fail") == 0;
+		} else if (strcmp(t, "strategy") == 0) {
+			snprintf(e.strategy, sizeof(e.strategy), "%s", v);
+		} else if (strcmp(t, "schedules") == 0) {
+			schedules = sscanf(v, "%llu", &e.schedules) == 1;
+		} else if (strcmp(t, "bound") == 0) {
+			sscanf(v, "%d", &e.bound);
+		} else if (strcmp(t, "complete") == 0) {
+			e.complete = strcmp(v, "yes") == 0;
+		} else if (strcmp(t, "seconds") == 0) {
+			sscanf(v, "%lf", &e.seconds);
+		} else if (strcmp(t, "prob") == 0) {
+			e.has_prob = sscanf(v, "%lf", &e.prob) == 1;
+		}
+	}
+	e.found = verdict && schedules;
+	return e;
+}
+
+/* 1842 as "1,842". */
+static void group_digits(char *dst, size_t cap, unsigned long long v)
+{
+	char raw[32];
+	size_t n, k = 0;
+
+	n = (size_t)snprintf(raw, sizeof(raw), "%llu", v);
+	for (size_t i = 0; i < n && k + 2 < cap; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			dst[k++] = ',';
+		dst[k++] = raw[i];
+	}
+	dst[k] = '\0';
+}
+
+/* "explored all 1,842 schedules with <= 2 preemptions", or what an
+ * incomplete search covered. */
+static void explored(char *dst, size_t cap, const struct explore_line *e)
+{
+	char num[40];
+	const char *s = e->schedules == 1 ? "" : "s";
+
+	group_digits(num, sizeof(num), e->schedules);
+	if (e->complete)
+		snprintf(dst, cap, "explored all %s schedule%s with <= %d "
+				   "preemption%s",
+			 num, s, e->bound, e->bound == 1 ? "" : "s");
+	else if (strcmp(e->strategy, "pct") == 0 && e->has_prob)
+		snprintf(dst, cap, "explored %s schedule%s (incomplete: PCT "
+				   "depth %d, each finds a depth-%d bug with "
+				   "p >= %.3g)",
+			 num, s, e->bound, e->bound, e->prob);
+	else if (strcmp(e->strategy, "dfs") == 0)
+		snprintf(dst, cap, "explored %s schedule%s (incomplete, <= %d "
+				   "preemption%s)",
+			 num, s, e->bound, e->bound == 1 ? "" : "s");
+	else
+		snprintf(dst, cap, "explored %s schedule%s (incomplete, %s)",
+			 num, s, e->strategy[0] ? e->strategy : "?");
+}
+
+/* The text after "PREFIX " on the first line that starts with it. */
+static void tagged_line(char *dst, size_t cap, const char *log, size_t len,
+			const char *prefix)
+{
+	const char *line;
+	size_t pos = 0, plen = strlen(prefix);
+	long n;
+
+	dst[0] = '\0';
+	while ((n = next_line(log, len, &pos, &line)) >= 0)
+		if ((size_t)n > plen && memcmp(line, prefix, plen) == 0 &&
+		    line[plen] == ' ') {
+			copy_line(dst, cap, line + plen + 1, n - (long)plen - 1);
+			return;
+		}
+}
+
+/*
+ * kind = explore: the explorer's verdict, which its exit status must
+ * confirm (0 pass, 1 a failing schedule). The failure's diagnosis is the
+ * figure, its timeline the evidence, its schedule the replay.
+ */
+static void judge_explore(const struct check *c, const char *log, size_t len,
+			  int status, struct outcome *o)
+{
+	struct explore_line e = parse_explore(log, len);
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	char what[TEXT_MAX], diag[TEXT_MAX], num[40];
+	size_t pos = 0, rlen = strlen(PROTO_TIMELINE_ROW);
+	const char *line;
+	long n;
+
+	o->pass = false;
+	if (!e.found) {
+		figure(o, "the explorer ended without its %s line (exit "
+			  "status %d)",
+		       PROTO_EXPLORE, code);
+		head_evidence(o, log, len, 6);
+		return;
+	}
+	if (code != (e.failed ? PROTO_EXIT_FAILED : PROTO_EXIT_OK)) {
+		figure(o, "the explorer said verdict=%s but exited with "
+			  "status %d",
+		       e.failed ? "fail" : "pass", code);
+		head_evidence(o, log, len, 6);
+		return;
+	}
+	explored(what, sizeof(what), &e);
+	if (!e.failed) {
+		o->pass = !c->expect_bug;
+		figure(o, "%s: no failure%s (%.1f s)", what,
+		       c->expect_bug ? ", yet this check expects one" : "",
+		       e.seconds);
+		return;
+	}
+	tagged_line(diag, sizeof(diag), log, len, PROTO_EXPLORE_FAIL);
+	tagged_line(o->sched, sizeof(o->sched), log, len,
+		    PROTO_EXPLORE_SCHED);
+	while ((n = next_line(log, len, &pos, &line)) >= 0)
+		if ((size_t)n >= rlen && memcmp(line, PROTO_TIMELINE_ROW,
+						rlen) == 0)
+			add_row(o, line + rlen, (size_t)n - rlen);
+	o->pass = c->expect_bug;
+	group_digits(num, sizeof(num), e.schedules);
+	if (o->pass)
+		figure(o, "found in %s schedule%s: %s (%.1f s)", num,
+		       e.schedules == 1 ? "" : "s",
+		       diag[0] ? diag : "a failing schedule", e.seconds);
+	else
+		figure(o, "%s", diag[0] ? diag : "a failing schedule");
+}
+
 void judge(const struct check *c, int status, const char *log, size_t len,
 	   unsigned long long seed, bool verbose, struct outcome *o)
 {
@@ -778,6 +1038,7 @@ void judge(const struct check *c, int status, const char *log, size_t len,
 	o->n_evidence = 0;
 	o->runs = 0;
 	o->figure[0] = '\0';
+	o->sched[0] = '\0';
 	o->replay_seed = seed;
 	o->pass = false;
 	if (abnormal(c, status, log, len, o))
@@ -807,6 +1068,9 @@ void judge(const struct check *c, int status, const char *log, size_t len,
 		break;
 	case KIND_RUN:
 		judge_run(log, len, status, o);
+		break;
+	case KIND_EXPLORE:
+		judge_explore(c, log, len, status, o);
 		break;
 	}
 	if (o->replay_seed == 0)
