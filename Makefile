@@ -77,8 +77,10 @@ clean:
 	rm -rf build dist
 
 # The runner is the project's own code: warnings are errors.
-RUNNER_SRCS := harness/runner/runner.c harness/runner/checks.c
-build/tools/runner: $(RUNNER_SRCS) harness/runner/checks.h
+RUNNER_SRCS := harness/runner/runner.c harness/runner/checks.c \
+	harness/runner/reports.c
+build/tools/runner: $(RUNNER_SRCS) harness/runner/checks.h \
+	harness/runner/reports.h
 	@mkdir -p $(@D)
 	gcc -std=c11 -O2 -g -Wall -Wextra -Werror \
 		-o $@ $(RUNNER_SRCS) $$(pkg-config --cflags --libs jansson)

@@ -28,6 +28,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct report_set; /* reports.h */
+
 enum check_kind {
 	KIND_UNIT,
 	KIND_RACE,
@@ -70,6 +72,7 @@ struct outcome {
 	int processes;
 	unsigned long runs; /* in-process runs the last process reported */
 	char log[TEXT_MAX]; /* the log of the run that decided */
+	struct report_set *report; /* a detector's parsed reports, or NULL */
 };
 
 const char *kind_name(enum check_kind k);

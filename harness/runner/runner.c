@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "checks.h"
+#include "reports.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -77,7 +78,8 @@ static void usage(FILE *to)
 	fprintf(to,
 		"usage: runner [--label L] [--seed N] [--only GLOB] [--jobs N]\n"
 		"              [--json FILE] [--logs DIR] [--replay CMD]\n"
-		"              [--max-timeout S] [-v] CHECKS\n");
+		"              [--max-timeout S] [-v] CHECKS\n"
+		"       runner --parse-report tsan|helgrind|drd|asan LOG\n");
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -383,8 +385,9 @@ static void print_result(const struct opts *o, struct job *j)
 	       r->figure, r->seconds);
 	if (o->verbose)
 		print_log(r->log);
-	else if (!r->pass)
-		for (int i = 0; i < r->n_evidence; i++)
+	/* A race is explained in plain words even when it was expected. */
+	if ((!r->pass && !o->verbose) || (r->report && r->report->races > 0))
+		for (int i = o->verbose && r->report; i < r->n_evidence; i++)
 			printf("         | %s\n", r->evidence[i]);
 	if (!r->pass) {
 		if (j->c->hint)
@@ -408,9 +411,7 @@ static void write_json(const struct opts *o, struct job *jobs, int n,
 
 		for (int k = 0; k < r->n_evidence; k++)
 			json_array_append_new(ev, json_string(r->evidence[k]));
-		json_array_append_new(
-			arr,
-			json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:i, "
+		json_t *check = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:i, "
 				  "s:I, s:b, s:b, s:o, s:s}",
 				  "id", c->id, "kind", kind_name(c->kind),
 				  "title", c->title, "verdict",
@@ -420,7 +421,12 @@ static void write_json(const struct opts *o, struct job *jobs, int n,
 				  "seed", (json_int_t)r->replay_seed,
 				  "timed_out", r->timed_out, "skeleton_pass",
 				  c->skeleton_pass, "evidence", ev, "log",
-				  r->log));
+				  r->log);
+
+		json_object_set_new(check, "report",
+				    r->report ? reports_to_json(r->report)
+					      : json_null());
+		json_array_append_new(arr, check);
 	}
 	json_object_set_new(root, "label", json_string(o->label));
 	json_object_set_new(root, "seed", json_integer((json_int_t)o->seed));
@@ -572,6 +578,36 @@ static bool selected(const char *only, const char *id)
 	return false;
 }
 
+/* --parse-report TOOL LOG: the parsed reports of a log, as JSON on stdout,
+ * for tools that need a detector's findings (harness/race-detect). */
+static int parse_report_main(const char *tool_name, const char *path)
+{
+	int tool = report_tool_parse(tool_name);
+	struct report_set set;
+	size_t len;
+	char *log;
+	json_t *j;
+
+	if (tool < 0 || access(path, R_OK) < 0) {
+		fprintf(stderr, "runner: --parse-report %s %s: %s\n", tool_name,
+			path, tool < 0 ? "unknown tool" : strerror(errno));
+		return 2;
+	}
+	log = read_log(path, &len);
+	if (!log || reports_parse((enum report_tool)tool, log, len, &set) < 0) {
+		free(log);
+		fprintf(stderr, "runner: out of memory\n");
+		return 2;
+	}
+	j = reports_to_json(&set);
+	json_dumpf(j, stdout, JSON_INDENT(1));
+	putchar('\n');
+	json_decref(j);
+	reports_free(&set);
+	free(log);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -579,6 +615,8 @@ int main(int argc, char **argv)
 	struct job *jobs;
 	int n, m = 0;
 
+	if (argc == 4 && strcmp(argv[1], "--parse-report") == 0)
+		return parse_report_main(argv[2], argv[3]);
 	if (parse_args(argc, argv, &o) < 0) {
 		usage(stderr);
 		return 2;
