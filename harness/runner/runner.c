@@ -15,6 +15,7 @@
 #include "checks.h"
 #include "protocol.h"
 #include "results.h"
+#include "reports.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -91,7 +92,8 @@ static void usage(FILE *to)
 		"usage: runner [--label L] [--seed N] [--only GLOB] [--jobs N]\n"
 		"              [--json FILE] [--logs DIR] [--replay CMD]\n"
 		"              [--max-timeout S] [--strict] [-v] CHECKS\n"
-		"       runner --list CHECKS\n");
+		"       runner --list CHECKS\n"
+		"       runner --parse-report tsan|helgrind|drd|asan LOG\n");
 }
 
 static int arg_error(const char *fmt, const char *what)
@@ -454,8 +456,9 @@ static void print_result(const struct opts *o, struct job *j)
 	       r->figure, r->seconds);
 	if (o->verbose)
 		print_log(r->log);
-	else if (!r->pass)
-		for (int i = 0; i < r->n_evidence; i++)
+	/* A race is explained in plain words even when it was expected. */
+	if ((!r->pass && !o->verbose) || (r->report && r->report->races > 0))
+		for (int i = o->verbose && r->report; i < r->n_evidence; i++)
 			printf("         | %s\n", r->evidence[i]);
 	if (!r->pass) {
 		if (j->c->hint)
@@ -721,6 +724,36 @@ static struct job *make_jobs(const struct opts *o, struct check *checks,
 	return jobs;
 }
 
+/* --parse-report TOOL LOG: the parsed reports of a log, as JSON on stdout,
+ * for tools that need a detector's findings (harness/race-detect). */
+static int parse_report_main(const char *tool_name, const char *path)
+{
+	int tool = report_tool_parse(tool_name);
+	struct report_set set;
+	size_t len;
+	char *log;
+	json_t *j;
+
+	if (tool < 0 || access(path, R_OK) < 0) {
+		fprintf(stderr, "runner: --parse-report %s %s: %s\n", tool_name,
+			path, tool < 0 ? "unknown tool" : strerror(errno));
+		return 2;
+	}
+	log = read_log(path, &len);
+	if (!log || reports_parse((enum report_tool)tool, log, len, &set) < 0) {
+		free(log);
+		fprintf(stderr, "runner: out of memory\n");
+		return 2;
+	}
+	j = reports_to_json(&set);
+	json_dumpf(j, stdout, JSON_INDENT(1));
+	putchar('\n');
+	json_decref(j);
+	reports_free(&set);
+	free(log);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -728,6 +761,8 @@ int main(int argc, char **argv)
 	struct job *jobs;
 	int n, m;
 
+	if (argc == 4 && strcmp(argv[1], "--parse-report") == 0)
+		return parse_report_main(argv[2], argv[3]);
 	if (parse_args(argc, argv, &o) < 0) {
 		usage(stderr);
 		return PROTO_EXIT_SETUP;
