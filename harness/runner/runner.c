@@ -12,6 +12,7 @@
  * waits on anything without a deadline.
  */
 #define _GNU_SOURCE
+#include "build.h"
 #include "checks.h"
 #include "protocol.h"
 #include "results.h"
@@ -49,6 +50,9 @@ struct opts {
 	bool verbose;
 	bool strict;     /* extensions count as required */
 	bool list;       /* --list: print the parsed checks as JSON */
+	const char *tree;         /* the student's tree, for build messages */
+	const char *build_failed; /* the variant whose build failed, or NULL */
+	struct build *build;
 	double t0;
 	struct job *jobs_base; /* for naming cgroups */
 };
@@ -91,7 +95,9 @@ static void usage(FILE *to)
 	fprintf(to,
 		"usage: runner [--label L] [--seed N] [--only GLOB] [--jobs N]\n"
 		"              [--json FILE] [--logs DIR] [--replay CMD]\n"
-		"              [--max-timeout S] [--strict] [-v] CHECKS\n"
+		"              [--max-timeout S] [--strict] [-v]\n"
+		"              [--tree DIR] [--build VARIANT=LOG ...]\n"
+		"              [--build-failed VARIANT] CHECKS\n"
 		"       runner --list CHECKS\n"
 		"       runner --parse-report tsan|helgrind|drd|asan LOG\n");
 }
@@ -120,9 +126,11 @@ static int parse_num(const char *v, unsigned long long lo,
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	struct build *build = o->build;
 	unsigned long long num;
 
-	*o = (struct opts){.label = "lab", .log_dir = "build/results/logs",
+	*o = (struct opts){.build = build, .label = "lab",
+			   .log_dir = "build/results/logs",
 			   .replay = "make check-lab", .jobs = n > 0 ? (int)n : 1,
 			   .seed = (unsigned long long)time(NULL) % 100000};
 	for (int i = 1; i < argc; i++) {
@@ -172,6 +180,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 						 "1 to 1024, not '%s'",
 						 v);
 			o->jobs = (int)num;
+		} else if (strcmp(a, "--tree") == 0) {
+			o->tree = v;
+		} else if (strcmp(a, "--build") == 0) {
+			if (build_add(o->build, v))
+				return arg_error("--build wants VARIANT=LOG "
+						 "(at most 8), not '%s'",
+						 v);
+		} else if (strcmp(a, "--build-failed") == 0) {
+			o->build_failed = v;
 		} else if (strcmp(a, "--max-timeout") == 0) {
 			if (parse_num(v, 1, 3600, &num))
 				return arg_error("--max-timeout wants seconds "
@@ -184,6 +201,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (!o->checks_path)
 		return arg_error("which checks file?%s", "");
+	if (o->build_failed) {
+		int k = 0;
+
+		while (k < o->build->n_variants &&
+		       strcmp(o->build->variant[k], o->build_failed) != 0)
+			k++;
+		if (k == o->build->n_variants)
+			return arg_error("--build-failed %s: no --build "
+					 "gives its log",
+					 o->build_failed);
+		o->build->failed = k;
+	}
 	return 0;
 }
 
@@ -498,7 +527,7 @@ static void write_json(const struct opts *o, const struct check *checks,
 		json_array_append_new(arr, check_json(checks, jobs[i].c,
 						      &jobs[i].out, o->replay));
 	json_object_set_new(root, "checks", arr);
-	json_object_set_new(root, "build", json_pack("{s:b}", "ok", 1));
+	json_object_set_new(root, "build", build_json(o->build));
 	results_write(o->json_path, root);
 	json_decref(root);
 }
@@ -687,6 +716,39 @@ static bool selected(const char *only, const char *id)
 	return false;
 }
 
+/* The build failed: no check runs; each is reported skipped, and the
+ * build counts as the one failure. */
+static int build_failed(const struct opts *o, const struct check *checks,
+			struct job *jobs, int n)
+{
+	struct tally t = {0};
+	char line[2 * TEXT_MAX];
+
+	for (int i = 0; i < n; i++) {
+		jobs[i].out.skipped = true;
+		snprintf(jobs[i].out.figure, TEXT_MAX,
+			 "not run: the %s build failed", o->build_failed);
+		tally_add(&t, jobs[i].c, &jobs[i].out);
+	}
+	t.failed++;
+	tally_line(line, sizeof(line), o->label, &t, now() - o->t0);
+	printf("%s\n", line);
+	fflush(stdout);
+	if (o->json_path)
+		write_json(o, checks, jobs, n, &t);
+	return 1;
+}
+
+/* "harness/checks/02-mutex.checks" gives "02-mutex". */
+static const char *lab_name(const char *checks_path, char *buf, size_t cap)
+{
+	const char *base = strrchr(checks_path, '/');
+
+	snprintf(buf, cap, "%s", base ? base + 1 : checks_path);
+	buf[strcspn(buf, ".")] = '\0';
+	return buf;
+}
+
 /* --list: the parsed checks, as the results JSON describes them. */
 static int list_checks(const struct check *checks, int n)
 {
@@ -773,13 +835,19 @@ static int parse_report_main(const char *tool_name, const char *path)
 
 int main(int argc, char **argv)
 {
-	struct opts o;
+	struct opts o = {.build = calloc(1, sizeof(struct build))};
 	struct check *checks;
 	struct job *jobs;
+	char lab[TEXT_MAX];
 	int n, m;
 
 	if (argc == 4 && strcmp(argv[1], "--parse-report") == 0)
 		return parse_report_main(argv[2], argv[3]);
+	if (!o.build) {
+		fprintf(stderr, "runner: out of memory\n");
+		return PROTO_EXIT_SETUP;
+	}
+	o.build->failed = -1;
 	if (parse_args(argc, argv, &o) < 0) {
 		usage(stderr);
 		return PROTO_EXIT_SETUP;
@@ -804,6 +872,11 @@ int main(int argc, char **argv)
 		fputc('\n', stderr);
 		return PROTO_EXIT_SETUP;
 	}
+	build_read(o.build, o.tree ? o.tree : "");
+	build_print(o.build, o.label,
+		    lab_name(o.checks_path, lab, sizeof(lab)));
+	if (o.build_failed)
+		return build_failed(&o, checks, jobs, m);
 	mkdirs(o.log_dir);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
