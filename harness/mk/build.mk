@@ -82,6 +82,24 @@ $(OUT)/obj/%.o: $(SRCDIR)/%.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(LAB_WERROR) $(INCS) -MMD -MP -c $< -o $@
 
+# -- given code ---------------------------------------------------------------
+# Code the student does not write lives once, in $(GIVEN_DIR)/NN-name/
+# (its own headers in include/), and is built from there whatever SRCDIR
+# is: a submission is built with the official copy, never its own. In
+# harness/mk/NN-name.mk, NN-name_GIVEN lists a lab's given sources (as
+# apps/x.c) and NN-name_PARTS_app the objects an app links besides
+# apps/app.c (as NN-name/apps/y.c). The self-test's mutants of given code
+# point GIVEN_DIR at a patched copy.
+GIVEN_DIR ?= harness/given
+INCS += $(foreach l,$(ALL_LABS),-I$(GIVEN_DIR)/$(l)/include)
+$(foreach l,$(LABS),$(foreach p,$($(l)_APPS),$(eval \
+  $(BIN)/$(p): $(patsubst %.c,$(OUT)/obj/%.o,$($(l)_PARTS_$(p))))))
+GIVEN_OBJS := $(foreach l,$(ALL_LABS),\
+  $(patsubst %.c,$(OUT)/obj/$(l)/%.o,$($(l)_GIVEN)))
+$(GIVEN_OBJS): $(OUT)/obj/%.o: $(GIVEN_DIR)/%.c $(FLAGS_FILE)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Werror $(INCS) -MMD -MP -c $< -o $@
+
 # The harness's code: scenarios, tests and helpers.
 $(OUT)/hobj/%.o: harness/%.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
