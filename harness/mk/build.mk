@@ -29,11 +29,14 @@ else ifeq ($(VARIANT),tsan)
 else ifeq ($(VARIANT),tsan-order)
   # TSan judges the lock's own memory orders: see sanitizers/lab_annotate.h
   VFLAGS := -O1 -fsanitize=thread -DLAB_ANNOTATE_TSAN=0
+else ifeq ($(VARIANT),explore)
+  # Lab objects get -fsanitize=thread from the explore block below.
+  VFLAGS := -O1
 else ifeq ($(VARIANT),asan)
   VFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=all
 else
-  $(error unknown VARIANT '$(VARIANT)'; valid: native tsan tsan-order asan)
+  $(error unknown VARIANT '$(VARIANT)'; valid: native tsan tsan-order asan explore)
 endif
 
 # Warnings are errors in the project's own code. A student's tree (TAG=labs)
@@ -62,6 +65,21 @@ lab_objs = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$($(1)_SRCS))
 deep_objs = $(foreach l,$(call uses,$(1)) $(1),$(call lab_objs,$(l)))
 harness_objs = $(patsubst harness/%.c,$(OUT)/hobj/%.o,$($(1)_HARNESS_SRCS))
 deep_libs = $(foreach l,$(call uses,$(1)) $(1),$($(l)_LDLIBS))
+
+# -- the explore variant (harness/explore/, docs/architecture.md) -----------
+# Only the lab's sources are instrumented: their atomics call the hooks of
+# the explorer's runtime, which replaces preempt.c and libtsan. A lab's
+# programs in this variant are its NN_EXPLORE list. The reference mutex
+# spins once before it sleeps, so that the search covers its sleeping path
+# within small preemption bounds (docs/architecture.md says why).
+ifeq ($(VARIANT),explore)
+$(OUT)/obj/%.o: CFLAGS += -fsanitize=thread -DMUTEX_SPIN_LIMIT=1
+HLIB := $(OUT)/hobj/lib/scenario.o \
+	$(patsubst harness/%.c,$(OUT)/hobj/%.o,$(wildcard harness/explore/*.c))
+INCS += -Iharness/explore
+$(foreach l,$(LABS),$(eval $(l)_SCENARIOS := $($(l)_EXPLORE))\
+  $(eval $(l)_TESTS :=)$(eval $(l)_APPS :=))
+endif
 
 # prog_rule LAB, NAME, SOURCE-OBJECT, EXTRA-LIBS
 define prog_rule
