@@ -51,6 +51,21 @@ LDFLAGS_ALL = $(BASE) $(VFLAGS) $(VLDFLAGS_$(VARIANT)) $(LDFLAGS)
 HLIB := $(OUT)/hobj/lib/preempt.o $(OUT)/hobj/lib/scenario.o
 harness_objs = $(patsubst harness/%.c,$(OUT)/hobj/%.o,$($(1)_HARNESS_SRCS))
 
+# -- the explore variant (harness/explore/, docs/architecture.md) -----------
+# Only the lab's sources are instrumented: their atomics call the hooks of
+# the explorer's runtime, which replaces preempt.c and libtsan. A lab's
+# programs in this variant are its NN_EXPLORE list. The reference mutex
+# spins once before it sleeps, so that the search covers its sleeping path
+# within small preemption bounds (docs/architecture.md says why).
+ifeq ($(VARIANT),explore)
+$(OUT)/obj/%.o: CFLAGS += -fsanitize=thread -DMUTEX_SPIN_LIMIT=1
+HLIB := $(OUT)/hobj/lib/scenario.o \
+	$(patsubst harness/%.c,$(OUT)/hobj/%.o,$(wildcard harness/explore/*.c))
+INCS += -Iharness/explore
+$(foreach l,$(LABS),$(eval $(l)_SCENARIOS := $($(l)_EXPLORE))\
+  $(eval $(l)_TESTS :=)$(eval $(l)_APPS :=))
+endif
+
 # prog_rule LAB, NAME, SOURCE-OBJECT, EXTRA-LIBS
 define prog_rule
 $(BIN)/$(2): $(3) $(call harness_objs,$(1)) $(call deep_objs,$(1)) $(HLIB)
