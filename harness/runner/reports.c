@@ -902,11 +902,26 @@ static const char *thread_words(const char *t, char *buf, size_t cap)
 	return buf;
 }
 
+static bool freed(const struct report_access *a)
+{
+	return a->stack.n > 0 && (strstr(a->stack.f[0].func, "free") ||
+				  strstr(a->stack.f[0].func, "delete"));
+}
+
 static void what_memory(const struct report_item *r, struct lines *l)
 {
 	const struct report_location *m = &r->loc;
 	char at[REPORT_NAME], who[64];
 
+	for (int i = 0; i < 2 && m->place == PLACE_UNKNOWN; i++)
+		if (freed(&r->acc[i])) {
+			say(l,
+			    "The variable: a heap block that %s freed at %s.",
+			    thread_words(r->acc[i].thread, who, sizeof(who)),
+			    report_where(report_own_frame(&r->acc[i].stack), at,
+					 sizeof(at)));
+			return;
+		}
 	switch (m->place) {
 	case PLACE_GLOBAL:
 		if (m->name[0])
@@ -1000,12 +1015,6 @@ static void lock_list(const struct report_access *a, char *buf, size_t cap)
 	for (int i = 0; i < a->n_locks && i < REPORT_LOCKS; i++)
 		used += (size_t)snprintf(buf + used, cap - used, "%s%s",
 					 i ? ", " : "", a->locks[i]);
-}
-
-static bool freed(const struct report_access *a)
-{
-	return a->stack.n > 0 && (strstr(a->stack.f[0].func, "free") ||
-				  strstr(a->stack.f[0].func, "delete"));
 }
 
 /* What orders the two accesses, or fails to, as far as the report says;
