@@ -36,7 +36,7 @@ enum { PRODUCERS = 2, CONSUMERS = 2 };
 static _Alignas(4) uint8_t region[RING_SHARED_SIZE(100)];
 static struct ring_shared ring;
 static _Atomic int stop;
-static _Atomic int error;	  /* the first failed call's -errno */
+static _Atomic int error;	       /* the first failed call's -errno */
 static const char *_Atomic error_what; /* and its name */
 
 /* Per thread, written by that thread only; read by main after join. */
@@ -390,8 +390,7 @@ static void spsc_demo(struct part *p, unsigned long *got)
 	       sent, *got, left, (double)*got / (double)run_ms / 1000.0);
 	if (sent != *got + left)
 		snprintf(p->problem, sizeof(p->problem),
-			 "pushed %lu, popped %lu + %lu left", sent, *got,
-			 left);
+			 "pushed %lu, popped %lu + %lu left", sent, *got, left);
 }
 
 /*

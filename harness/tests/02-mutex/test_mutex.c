@@ -6,7 +6,7 @@
  * a timed waiter gets the lock when it is let go in time. Check forks each
  * test and kills it at its test case's timeout, so a lost wake-up fails one
  * test instead of hanging the run; but "Test timeout expired" names no
- * mistake. So every wait of a test has its own limit (WAIT_S, STALL_S),
+ * mistake. So every wait of a test has its own limit (wait_s, stall_s),
  * well under its case's timeout (CASE_TIMEOUT_S), and a test that runs out
  * of patience says which mistake it saw. The limits are generous: a
  * correct mutex ends each wait within milliseconds, even on a loaded
@@ -37,19 +37,22 @@ static double now_s(void)
 }
 
 /*
- * WAIT_S: how long a test waits for another thread to reach a state (the
- * word to read CONTENDED, a woken waiter to return). STALL_S: how long the
+ * wait_s: how long a test waits for another thread to reach a state (the
+ * word to read CONTENDED, a woken waiter to return). stall_s: how long the
  * contention test waits for any progress. CASE_TIMEOUT_S, Check's limit
  * for a whole test, is more than the sum of a test's waits, so the test's
- * own message always comes first.
+ * own message always comes first. Check multiplies its timeouts by
+ * CK_TIMEOUT_MULTIPLIER (the sanitizer checks set it, their programs being
+ * slower); main() scales the tests' own waits by the same factor.
  */
-enum { WAIT_S = 3, STALL_S = 5, CASE_TIMEOUT_S = 20 };
+enum { CASE_TIMEOUT_S = 20 };
+static int wait_s = 3, stall_s = 5;
 
-/* Wait up to WAIT_S for the word to read want; returns whether it did. */
+/* Wait up to wait_s for the word to read want; returns whether it did. */
 static int wait_for_word(struct mutex *m, uint32_t want)
 {
 	struct timespec ms = {0, 1000000};
-	double until = now_s() + WAIT_S;
+	double until = now_s() + wait_s;
 
 	while (now_s() < until) {
 		if (word(m) == want)
@@ -66,7 +69,8 @@ static int join_within(pthread_t t, double secs)
 	struct timespec until;
 	double end;
 
-	clock_gettime(CLOCK_REALTIME, &until); /* pthread_timedjoin_np's clock */
+	clock_gettime(CLOCK_REALTIME,
+		      &until); /* pthread_timedjoin_np's clock */
 	end = (double)until.tv_sec + (double)until.tv_nsec / 1e9 + secs;
 	until.tv_sec = (time_t)end;
 	until.tv_nsec = (long)((end - (double)until.tv_sec) * 1e9);
@@ -238,11 +242,11 @@ START_TEST(test_timed_acquire_on_held_times_out)
 	mutex_init(&wm);
 	CHECK_RC(mutex_acquire(&wm), 0);
 	pthread_create(&th, NULL, waiter_main, &w);
-	ck_assert_msg(join_within(th, WAIT_S),
+	ck_assert_msg(join_within(th, wait_s),
 		      "mutex_acquire_timed() with a 0.050 s timeout on a held "
 		      "lock had not returned after %d s: it must give up with "
 		      "-ETIMEDOUT once futex_wait() says the deadline passed",
-		      WAIT_S);
+		      wait_s);
 	CHECK_RC(w.rc, -ETIMEDOUT);
 	/* Only a lower bound: a loaded machine may take longer. */
 	ck_assert_msg(w.seconds >= 0.045,
@@ -268,13 +272,14 @@ START_TEST(test_timed_deadline_carries_into_the_seconds)
 	mutex_init(&wm);
 	CHECK_RC(mutex_acquire(&wm), 0);
 	pthread_create(&th, NULL, waiter_main, &w);
-	ck_assert_msg(join_within(th, 1 + WAIT_S),
+	ck_assert_msg(join_within(th, 1 + wait_s),
 		      "mutex_acquire_timed({0, 999999999}) on a held lock had "
 		      "not returned after %d s: does the deadline carry "
 		      "tv_nsec >= 1000000000 into tv_sec? futex(2) rejects "
 		      "such a deadline with EINVAL, and a retry loop then "
-		      "never ends",
-		      1 + WAIT_S);
+		      "never ends (or the timed acquire never gives up: see "
+		      "test_timed_acquire_on_held_times_out)",
+		      1 + wait_s);
 	CHECK_RC(w.rc, -ETIMEDOUT);
 	ck_assert_msg(w.seconds >= 0.99,
 		      "mutex_acquire_timed({0, 999999999}) gave up after "
@@ -323,12 +328,12 @@ START_TEST(test_waiter_marks_word_contended)
 		      word(&wm));
 	CHECK_EQ(atomic_load(&w.got_it), 0);
 	CHECK_RC(mutex_release(&wm), 0);
-	ck_assert_msg(join_within(t, WAIT_S),
+	ck_assert_msg(join_within(t, wait_s),
 		      "release left the word MUTEX_CONTENDED but the waiter "
 		      "was not woken within %d s: a lost wake-up (does release "
 		      "call futex_wake_one() when the old word was "
 		      "MUTEX_CONTENDED?)",
-		      WAIT_S);
+		      wait_s);
 	CHECK_RC(w.rc, 0);
 }
 END_TEST
@@ -344,10 +349,10 @@ START_TEST(test_release_wakes_the_waiter)
 	pthread_create(&t, NULL, waiter_main, &w);
 	marked = wait_for_word(&wm, MUTEX_CONTENDED);
 	CHECK_RC(mutex_release(&wm), 0);
-	ck_assert_msg(join_within(t, WAIT_S),
+	ck_assert_msg(join_within(t, wait_s),
 		      "the thread blocked in acquire was not woken within %d s "
 		      "of the release: a lost wake-up (%s)",
-		      WAIT_S,
+		      wait_s,
 		      marked ? "the word said MUTEX_CONTENDED: does release "
 			       "call futex_wake_one() when it finds it?"
 			     : "the waiter never set MUTEX_CONTENDED, so "
@@ -359,7 +364,7 @@ END_TEST
 
 START_TEST(test_timed_waiter_gets_lock_released_in_time)
 {
-	const struct timespec patience = {2 * WAIT_S, 0};
+	const struct timespec patience = {2 * wait_s, 0};
 	struct waiter w = {&wm, &patience, -1, 0, 0};
 	pthread_t t;
 
@@ -368,17 +373,17 @@ START_TEST(test_timed_waiter_gets_lock_released_in_time)
 	pthread_create(&t, NULL, waiter_main, &w);
 	wait_for_word(&wm, MUTEX_CONTENDED);
 	CHECK_RC(mutex_release(&wm), 0);
-	ck_assert_msg(join_within(t, WAIT_S),
+	ck_assert_msg(join_within(t, wait_s),
 		      "a timed waiter (timeout %d s) was not woken within %d s "
 		      "of the release: a lost wake-up in the timed path",
-		      2 * WAIT_S, WAIT_S);
+		      2 * wait_s, wait_s);
 	CHECK_RC(w.rc, 0);
 }
 END_TEST
 
 enum { EXCL_THREADS = 4, EXCL_ITERS = 20000 };
 static struct mutex excl_lock;
-static long excl_counter;	  /* protected by excl_lock */
+static long excl_counter;	   /* protected by excl_lock */
 static _Atomic long excl_progress; /* pairs done, for the stall watchdog */
 static _Atomic int excl_done;
 
@@ -414,18 +419,24 @@ START_TEST(test_no_increment_is_lost_under_contention)
 
 		if (p != seen)
 			seen = p, since = now_s();
-		ck_assert_msg(now_s() - since < STALL_S,
-			      "%d threads taking one lock made no progress for "
-			      "%d s after %ld of %d acquire/release pairs, word "
-			      "%u: a thread sleeps in acquire that nobody wakes "
-			      "(a lost wake-up)",
-			      EXCL_THREADS, STALL_S, p,
-			      EXCL_THREADS * EXCL_ITERS, word(&excl_lock));
+		ck_assert_msg(
+		    now_s() - since < stall_s,
+		    "%d threads taking one lock made no progress for "
+		    "%d s after %ld of %d acquire/release pairs, word "
+		    "%u: a thread sleeps in acquire that nobody wakes "
+		    "(a lost wake-up)",
+		    EXCL_THREADS, stall_s, p, EXCL_THREADS * EXCL_ITERS,
+		    word(&excl_lock));
 		nanosleep(&ms, NULL);
 	}
 	for (int i = 0; i < EXCL_THREADS; i++)
 		pthread_join(t[i], NULL);
-	CHECK_EQ(excl_counter, EXCL_THREADS * EXCL_ITERS);
+	ck_assert_msg(excl_counter == EXCL_THREADS * EXCL_ITERS,
+		      "%d threads each made %d increments under the lock, and "
+		      "the counter reads %ld: two threads were inside at once "
+		      "(is acquire one compare-and-swap, not a load and then "
+		      "a store?)",
+		      EXCL_THREADS, EXCL_ITERS, excl_counter);
 	CHECK_EQ(word(&excl_lock), MUTEX_UNLOCKED);
 }
 END_TEST
@@ -463,8 +474,15 @@ static Suite *mutex_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(mutex_suite());
+	const char *mult = getenv("CK_TIMEOUT_MULTIPLIER");
+	SRunner *sr;
 	int failed;
+
+	if (mult && atoi(mult) > 1) {
+		wait_s *= atoi(mult);
+		stall_s *= atoi(mult);
+	}
+	sr = srunner_create(mutex_suite());
 
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
