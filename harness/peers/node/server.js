@@ -77,7 +77,7 @@ function route(rq, avoid) {
 function actorGone(actor) {
 	if (!actors.delete(actor))
 		return;
-	log(`actor pool disconnected ${actors.size}`);
+	console.log(`actor pool disconnected ${actors.size}`);
 	for (const id of actor.inFlight) {
 		const rq = waiting.get(id);
 		if (!rq)
@@ -138,7 +138,7 @@ const linkServer = net.createServer((socket) => {
 	const actor = { socket, no: ++actorsSeen, inFlight: new Set(),
 			reader: new wire.FrameReader() };
 	actors.add(actor);
-	log(`actor pool connected ${actors.size}`);
+	console.log(`actor pool connected ${actors.size}`);
 	socket.setNoDelay(true);
 	socket.on("data", (chunk) => {
 		let frames;
@@ -202,9 +202,9 @@ const webServer = http.createServer((req, res) => {
 webServer.keepAliveTimeout = 60000;
 
 webServer.listen(web.port, web.host, () => {
-	log(`web: http://${web.host}:${webServer.address().port}`);
+	console.log(`web: http://${web.host}:${webServer.address().port}`);
 	linkServer.listen(link.port, link.host, () => {
-		log(`actor: tcp://${link.host}:${linkServer.address().port}`);
+		console.log(`actor: tcp://${link.host}:${linkServer.address().port}`);
 	});
 });
 for (const s of [webServer, linkServer])
