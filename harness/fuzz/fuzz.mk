@@ -79,19 +79,27 @@ $(OUT)/harness/%.o: harness/fuzz/%.c $(wildcard harness/fuzz/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(HARNESS_CFLAGS) $(INST) $(JANSSON_INC) $(INCS) -c $< -o $@
 
-# jansson from its source: the configuration its build would generate for
-# this platform (GCC atomics, long long, localeconv), then every file.
+# jansson from its source: the two configuration headers its build would
+# generate for this platform (GCC atomics, long long, localeconv,
+# /dev/urandom for the hash seed), then every file.
+JANSSON_CONF := $(OUT)/jansson-include/jansson_config.h \
+	$(OUT)/jansson-include/jansson_private_config.h
 $(OUT)/jansson-include/jansson_config.h: $(JANSSON_SRC)/src/jansson_config.h.in
 	@mkdir -p $(@D)
 	sed -e 's/@json_inline@/inline/' -e 's/@json_have_long_long@/1/' \
 	    -e 's/@json_have_localeconv@/1/' \
 	    -e 's/@json_have_atomic_builtins@/1/' \
 	    -e 's/@json_have_sync_builtins@/1/' $< >$@
-$(OUT)/jansson/%.o: $(JANSSON_SRC)/src/%.c $(OUT)/jansson-include/jansson_config.h
+$(OUT)/jansson-include/jansson_private_config.h:
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -w $(INST) \
-	    -DHAVE_STDINT_H=1 -DHAVE_UNISTD_H=1 -DHAVE_SYS_TIME_H=1 \
-	    -DHAVE_SYS_TYPES_H=1 -DHAVE_FCNTL_H=1 -DHAVE_SCHED_H=1 \
-	    -DHAVE_GETTIMEOFDAY=1 -DHAVE_SCHED_YIELD=1 -DUSE_URANDOM=1 \
-	    -DINITIAL_HASHTABLE_ORDER=3 -DHAVE_LOCALE_H=1 -DHAVE_SETLOCALE=1 \
-	    $(JANSSON_INC) -c $< -o $@
+	printf '#define %s 1\n' HAVE_STDINT_H HAVE_INTTYPES_H HAVE_UNISTD_H \
+	    HAVE_SYS_TIME_H HAVE_SYS_TYPES_H HAVE_SYS_STAT_H HAVE_FCNTL_H HAVE_SCHED_H \
+	    HAVE_GETTIMEOFDAY HAVE_SCHED_YIELD HAVE_LOCALE_H HAVE_SETLOCALE \
+	    HAVE_INT32_T HAVE_UINT32_T HAVE_UINT16_T HAVE_UINT8_T \
+	    HAVE_SSIZE_T HAVE_OPEN HAVE_CLOSE HAVE_READ USE_URANDOM \
+	    HAVE_ATOMIC_BUILTINS HAVE_SYNC_BUILTINS \
+	    >$@
+	echo '#define INITIAL_HASHTABLE_ORDER 3' >>$@
+$(OUT)/jansson/%.o: $(JANSSON_SRC)/src/%.c $(JANSSON_CONF)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -w $(INST) -DHAVE_CONFIG_H=1 $(JANSSON_INC) -c $< -o $@
