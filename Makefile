@@ -16,11 +16,12 @@
 #   make clean           remove build/
 #
 # Options: SRC=labs|solutions|DIR  SEED=n (replay)  ONLY=check-id  V=1
-# (full detector output). N may be written 2 or 02.
+# (full detector output)  SCHED=s (with ONLY: replay an explore check's
+# schedule)  STRICT=1 (extensions count). N may be written 2 or 02.
 
 SRC ?= labs
 SHELL := /bin/bash
-export SEED ONLY V SRC
+export SEED ONLY V SRC SCHED STRICT
 
 # `make check-lab 2`: the word after the target names the lab, not a goal.
 LAB_GOALS := check-lab run-lab bench-lab
@@ -35,7 +36,7 @@ endif
 	grade race-detect dist-student fuzz soak
 
 help:
-	@sed -n '3,20p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
 
 check-lab:
 	@harness/check-lab "$(N)" "$(SRC)"
@@ -86,8 +87,9 @@ clean:
 	rm -rf build dist
 
 # The runner is the project's own code: warnings are errors.
-RUNNER_SRCS := harness/runner/runner.c harness/runner/checks.c
-build/tools/runner: $(RUNNER_SRCS) harness/runner/checks.h
+RUNNER_SRCS := $(wildcard harness/runner/*.c)
+build/tools/runner: $(RUNNER_SRCS) $(wildcard harness/runner/*.h) \
+		harness/lib/protocol.h
 	@mkdir -p $(@D)
-	gcc -std=c11 -O2 -g -Wall -Wextra -Werror \
+	gcc -std=c11 -O2 -g -Wall -Wextra -Werror -Iharness/lib \
 		-o $@ $(RUNNER_SRCS) $$(pkg-config --cflags --libs jansson)
