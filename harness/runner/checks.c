@@ -391,7 +391,8 @@ static void head_evidence(struct outcome *o, const char *log, size_t len,
 
 	while (o->n_evidence < max &&
 	       (l = next_line(log, len, &pos, &line)) >= 0)
-		if (l > 0 && strncmp(line, "STAT ", 5) != 0 &&
+		if (l > 0 && strncmp(line, PROTO_STAT " ",
+				     strlen(PROTO_STAT) + 1) != 0 &&
 		    !tool_line(line, l))
 			add_evidence(o, line, (size_t)l);
 }
@@ -427,12 +428,12 @@ static struct stat_line parse_stat(const char *log, size_t len)
 	const char *line;
 	long n;
 
-	line = find_last(log, len, "STAT ", &n);
+	line = find_last(log, len, PROTO_STAT " ", &n);
 	if (!line)
 		return s;
 	copy_line(buf, sizeof(buf), line, n);
-	s.found = sscanf(buf, "STAT runs=%lu failures=%lu first=%lu seed=%llu",
-			 &s.runs, &s.failures, &s.first, &s.seed) == 4;
+	s.found = sscanf(buf, PROTO_STAT_FMT, &s.runs, &s.failures, &s.first,
+			 &s.seed) == 4;
 	return s;
 }
 
@@ -443,7 +444,7 @@ static void first_failure_text(char *dst, size_t cap, const char *log,
 	const char *line;
 	long n;
 
-	line = find_line(log, len, ": run ", &n);
+	line = find_line(log, len, PROTO_RUN_MARK, &n);
 	if (!line)
 		line = find_line(log, len, "Assertion", &n);
 	if (!line) {
@@ -478,7 +479,7 @@ static bool abnormal(const struct check *c, int status, const char *log,
 	return true;
 }
 
-/* exit status 2 from a scenario: a set-up error such as -ENOSYS. */
+/* PROTO_EXIT_SETUP from a scenario: a set-up error such as -ENOSYS. */
 static bool setup_error(int status, const char *log, size_t len,
 			struct outcome *o)
 {
@@ -486,7 +487,7 @@ static bool setup_error(int status, const char *log, size_t len,
 	size_t pos = 0;
 	long n, last_len = 0;
 
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 2)
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != PROTO_EXIT_SETUP)
 		return false;
 	const char *cur;
 
@@ -494,7 +495,7 @@ static bool setup_error(int status, const char *log, size_t len,
 	 * after whatever ordinary output the program printed. */
 	while ((n = next_line(log, len, &pos, &cur)) >= 0)
 		if (!tool_line(cur, n) && memmem(cur, (size_t)n, ": ", 2) &&
-		    strncmp(cur, "STAT ", 5) != 0) {
+		    strncmp(cur, PROTO_STAT " ", strlen(PROTO_STAT) + 1) != 0) {
 			line = cur;
 			last_len = n;
 		}
@@ -505,7 +506,7 @@ static bool setup_error(int status, const char *log, size_t len,
 		copy_line(msg, sizeof(msg), line, n);
 		figure(o, "%s", msg);
 	} else {
-		figure(o, "exited with status 2");
+		figure(o, "exited with status %d", PROTO_EXIT_SETUP);
 	}
 	o->pass = false;
 	head_evidence(o, log, len, 4);
