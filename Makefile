@@ -9,6 +9,9 @@
 #   make grade SUBMISSIONS=dir   grade a directory of student submissions
 #   make race-detect FILES="a.c b.c"   run every detector over any C program
 #   make dist-student    a copy of the project without solutions/
+#   make fuzz            libFuzzer targets, FUZZ_TIME=seconds each (300)
+#   make soak            servers under wrk with actors coming and going,
+#                        SOAK_TIME=seconds per server (600)
 #   make setup           install the Debian packages the project needs
 #   make clean           remove build/
 #
@@ -30,10 +33,10 @@ ifneq ($(filter $(LAB_GOALS),$(firstword $(MAKECMDGOALS))),)
 endif
 
 .PHONY: help check-lab run-lab check harness test setup clean bench bench-lab \
-	grade race-detect dist-student
+	grade race-detect dist-student fuzz soak
 
 help:
-	@sed -n '3,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
 
 check-lab:
 	@harness/check-lab "$(N)" "$(SRC)"
@@ -73,6 +76,12 @@ race-detect:
 
 dist-student:
 	@harness/dist-student
+
+fuzz:
+	@harness/setup --if-missing && FUZZ_TIME=$(FUZZ_TIME) harness/fuzz/run deep
+
+soak:
+	@harness/setup --if-missing && SOAK_TIME=$(SOAK_TIME) harness/soak
 
 clean:
 	rm -rf build dist

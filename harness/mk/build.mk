@@ -51,6 +51,21 @@ LDFLAGS_ALL = $(BASE) $(VFLAGS) $(VLDFLAGS_$(VARIANT)) $(LDFLAGS)
 HLIB := $(OUT)/hobj/lib/preempt.o $(OUT)/hobj/lib/scenario.o
 harness_objs = $(patsubst harness/%.c,$(OUT)/hobj/%.o,$($(1)_HARNESS_SRCS))
 
+# -- the explore variant (harness/explore/, docs/architecture.md) -----------
+# Only the lab's sources are instrumented: their atomics call the hooks of
+# the explorer's runtime, which replaces preempt.c and libtsan. A lab's
+# programs in this variant are its NN_EXPLORE list. The reference mutex
+# spins once before it sleeps, so that the search covers its sleeping path
+# within small preemption bounds (docs/architecture.md says why).
+ifeq ($(VARIANT),explore)
+$(OUT)/obj/%.o: CFLAGS += -fsanitize=thread -DMUTEX_SPIN_LIMIT=1
+HLIB := $(OUT)/hobj/lib/scenario.o \
+	$(patsubst harness/%.c,$(OUT)/hobj/%.o,$(wildcard harness/explore/*.c))
+INCS += -Iharness/explore
+$(foreach l,$(LABS),$(eval $(l)_SCENARIOS := $($(l)_EXPLORE))\
+  $(eval $(l)_TESTS :=)$(eval $(l)_APPS :=))
+endif
+
 # prog_rule LAB, NAME, SOURCE-OBJECT, EXTRA-LIBS
 define prog_rule
 $(BIN)/$(2): $(3) $(call harness_objs,$(1)) $(call deep_objs,$(1)) $(HLIB)
@@ -81,6 +96,24 @@ $(shell mkdir -p $(OUT) && echo '$(FLAGS_NOW)' | cmp -s - $(FLAGS_FILE) || \
 $(OUT)/obj/%.o: $(SRCDIR)/%.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(LAB_WERROR) $(INCS) -MMD -MP -c $< -o $@
+
+# -- given code ---------------------------------------------------------------
+# Code the student does not write lives once, in $(GIVEN_DIR)/NN-name/
+# (its own headers in include/), and is built from there whatever SRCDIR
+# is: a submission is built with the official copy, never its own. In
+# harness/mk/NN-name.mk, NN-name_GIVEN lists a lab's given sources (as
+# apps/x.c) and NN-name_PARTS_app the objects an app links besides
+# apps/app.c (as NN-name/apps/y.c). The self-test's mutants of given code
+# point GIVEN_DIR at a patched copy.
+GIVEN_DIR ?= harness/given
+INCS += $(foreach l,$(ALL_LABS),-I$(GIVEN_DIR)/$(l)/include)
+$(foreach l,$(LABS),$(foreach p,$($(l)_APPS),$(eval \
+  $(BIN)/$(p): $(patsubst %.c,$(OUT)/obj/%.o,$($(l)_PARTS_$(p))))))
+GIVEN_OBJS := $(foreach l,$(ALL_LABS),\
+  $(patsubst %.c,$(OUT)/obj/$(l)/%.o,$($(l)_GIVEN)))
+$(GIVEN_OBJS): $(OUT)/obj/%.o: $(GIVEN_DIR)/%.c $(FLAGS_FILE)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Werror $(INCS) -MMD -MP -c $< -o $@
 
 # The harness's code: scenarios, tests and helpers.
 $(OUT)/hobj/%.o: harness/%.c $(FLAGS_FILE)

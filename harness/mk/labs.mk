@@ -24,13 +24,16 @@ deep_incs = $(foreach l,$(call deep,$(1)),-I$(SRCDIR)/$(l)/include)
 # list's word and its flags below (VLDFLAGS_name: extra link flags, if
 # any); check-lab builds it into build/NAME/TAG/ and hands the checks its
 # bin directory as $NAME (upper case, - as _: tsan-order is $TSAN_ORDER).
-VARIANTS := native tsan tsan-order asan
+VARIANTS := native tsan tsan-order asan explore
 VFLAGS_native := -O2
 VFLAGS_tsan := -O1 -fsanitize=thread
 # TSan judges the lock's own memory orders: see sanitizers/lab_annotate.h
 VFLAGS_tsan-order := -O1 -fsanitize=thread -DLAB_ANNOTATE_TSAN=0
 VFLAGS_asan := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
+# The explorer (harness/explore/): lab objects get -fsanitize=thread from
+# build.mk's explore block, linked with the explorer's runtime, not libtsan.
+VFLAGS_explore := -O1
 
 # `make -s -f harness/mk/labs.mk variants` prints the list (check-lab).
 .PHONY: variants

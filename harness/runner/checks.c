@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "checks.h"
 #include "protocol.h"
+#include "reports.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -397,24 +398,6 @@ static void head_evidence(struct outcome *o, const char *log, size_t len,
 			add_evidence(o, line, (size_t)l);
 }
 
-/* From a path/to/file.c:31:5 keep file.c:31. */
-static void short_location(char *dst, size_t cap, const char *loc, long n)
-{
-	char tmp[TEXT_MAX], *base, *colon;
-
-	copy_line(tmp, sizeof(tmp), loc, n);
-	base = strrchr(tmp, '/');
-	base = base ? base + 1 : tmp;
-	colon = strchr(base, ':');
-	if (colon) {
-		char *second = strchr(colon + 1, ':');
-
-		if (second)
-			*second = '\0';
-	}
-	snprintf(dst, cap, "%s", base);
-}
-
 struct stat_line {
 	bool found;
 	unsigned long runs, failures, first;
@@ -639,69 +622,54 @@ static void judge_stress(const char *log, size_t len, int status,
 		head_evidence(o, log, len, 6);
 }
 
-/* Copy the lines of a detector's first report into the evidence. */
-static void report_evidence(struct outcome *o, const char *from,
-			    const char *log, size_t len, int max)
-{
-	size_t pos = (size_t)(from - log);
-	const char *line;
-	long n;
-
-	while (o->n_evidence < max &&
-	       (n = next_line(log, len, &pos, &line)) >= 0) {
-		if (n == 0 || (n > 0 && line[0] == '=' && n < 4))
-			continue;
-		if (memmem(line, (size_t)n, "=====", 5))
-			break;
-		add_evidence(o, line, (size_t)n);
-	}
-}
-
 /*
- * TSan's first report, from its SUMMARY line if there is one:
- * "SUMMARY: ThreadSanitizer: data race path/b.c:31 in worker" gives kind
- * "data race" and loc "b.c:31". Returns the WARNING line, or NULL.
+ * A detector's reports (reports.c), kept in o for the results JSON, and as
+ * evidence the report's first line and the account of it in plain words.
+ * Returns 0 when the log holds a report, -1 when it holds none.
  */
-static const char *tsan_first(const char *log, size_t len, char *kind,
-			      char *loc)
+static int detector_report(enum report_tool tool, const char *log,
+			   size_t len, struct outcome *o)
 {
-	const char *warn, *sum;
-	char *in, *sp;
-	long wn, sn;
+	char lines[MAX_EVIDENCE][REPORT_LINE];
+	const struct report_item *r;
+	const char *line;
+	size_t pos = 0;
+	long n;
+	int k = 0;
 
-	warn = find_line(log, len, "WARNING: ThreadSanitizer:", &wn);
-	if (!warn)
-		return NULL;
-	sum = find_line(log, len, "SUMMARY: ThreadSanitizer:", &sn);
-	copy_line(kind, TEXT_MAX, sum ? sum : warn, sum ? sn : wn);
-	memmove(kind, strstr(kind, "ThreadSanitizer: ") + 17,
-		strlen(strstr(kind, "ThreadSanitizer: ") + 17) + 1);
-	snprintf(loc, TEXT_MAX, "?");
-	in = strstr(kind, " in ");
-	if (in) {
-		*in = '\0';
-		sp = strrchr(kind, ' ');
-		if (sp) {
-			short_location(loc, TEXT_MAX, sp + 1,
-				       (long)strlen(sp + 1));
-			*sp = '\0';
-		}
-	} else if ((sp = strchr(kind, '(')) != NULL) {
-		*sp = '\0'; /* "data race (pid=123)" */
+	o->report = calloc(1, sizeof(*o->report));
+	if (!o->report || reports_parse(tool, log, len, o->report) < 0) {
+		free(o->report);
+		o->report = NULL;
+		return -1;
 	}
-	return warn;
+	r = report_first(o->report);
+	if (!r)
+		return -1;
+	while ((n = next_line(log, len, &pos, &line)) >= 0 &&
+	       k++ < r->first_line)
+		;
+	if (n >= 0)
+		add_evidence(o, line, (size_t)n);
+	n = report_explain(o->report, r, lines, MAX_EVIDENCE - 1);
+	for (int i = 0; i < n; i++)
+		add_evidence(o, lines[i], strlen(lines[i]));
+	return 0;
 }
 
 static void judge_tsan(const struct check *c, const char *log, size_t len,
-		       int status, bool verbose, struct outcome *o)
+		       int status, struct outcome *o)
 {
 	struct stat_line s = parse_stat(log, len);
-	char kind[TEXT_MAX], loc[TEXT_MAX];
-	const char *warn = tsan_first(log, len, kind, loc);
+	const struct report_item *r;
 
-	if (warn) {
-		figure(o, "%s reported at %s", trim(kind), loc);
-		report_evidence(o, warn, log, len, verbose ? MAX_EVIDENCE : 6);
+	if (detector_report(REPORT_TSAN, log, len, o) == 0 &&
+	    (r = report_first(o->report)) != NULL) {
+		char at[REPORT_NAME];
+
+		figure(o, "%s reported at %s", r->kind,
+		       report_where(report_own_frame(&r->acc[0].stack), at,
+				    sizeof(at)));
 		o->pass = c->expect_race;
 		return;
 	}
@@ -728,73 +696,16 @@ static void judge_tsan(const struct check *c, const char *log, size_t len,
 		figure(o, "no report");
 }
 
-/* "==123== ERROR SUMMARY: 4 errors from 2 contexts" gives 4; -1 if absent. */
-static int valgrind_errors(const char *log, size_t len)
-{
-	char buf[TEXT_MAX];
-	const char *sum;
-	int errors = -1;
-	long n;
-
-	sum = find_line(log, len, "ERROR SUMMARY:", &n);
-	if (sum) {
-		copy_line(buf, sizeof(buf), sum, n);
-		sscanf(strstr(buf, "ERROR SUMMARY:"), "ERROR SUMMARY: %d",
-		       &errors);
-	}
-	return errors;
-}
-
-/*
- * The first report's headline ("Possible data race during read of size 4")
- * into what, and the first "(file.c:26)" under it into loc. Returns the
- * headline's line in the log, or NULL if no known headline is there.
- */
-static const char *valgrind_first(const char *log, size_t len, char *what,
-				  char *loc)
-{
-	static const char *const headlines[] = {
-		"Possible data race", "Conflicting ", "Lock at ", "lock order",
-		"unlocked a not-locked", "Thread #"};
-	const char *first = NULL, *at, *p, *end, *open, *close;
-	long fn = 0, an;
-	char *cut;
-
-	snprintf(what, TEXT_MAX, "an error");
-	snprintf(loc, TEXT_MAX, "?");
-	for (size_t i = 0; i < sizeof(headlines) / sizeof(headlines[0]) &&
-			   !first;
-	     i++)
-		first = find_line(log, len, headlines[i], &fn);
-	if (!first)
-		return NULL;
-	/* Skip the "==123== " prefix; cut the address and the thread. */
-	p = first;
-	end = first + fn;
-	while (p < end && (*p == '=' || isdigit((unsigned char)*p)))
-		p++;
-	while (p < end && *p == ' ')
-		p++;
-	copy_line(what, TEXT_MAX, p, end - p);
-	if ((cut = strstr(what, " at 0x")) != NULL)
-		*cut = '\0';
-	if ((cut = strstr(what, " by thread")) != NULL)
-		*cut = '\0';
-	at = find_line(first, len - (size_t)(first - log), " (", &an);
-	open = at ? memchr(at, '(', (size_t)an) : NULL;
-	close = open ? memchr(open, ')', (size_t)(at + an - open)) : NULL;
-	if (open && close)
-		short_location(loc, TEXT_MAX, open + 1, close - open - 1);
-	return first;
-}
-
 static void judge_valgrind(const struct check *c, const char *log,
-			   size_t len, int status, bool verbose,
-			   struct outcome *o)
+			   size_t len, int status, struct outcome *o)
 {
 	const char *tool = c->kind == KIND_DRD ? "DRD" : "Helgrind";
-	int errors = valgrind_errors(log, len);
+	const struct report_item *r;
+	int errors;
 
+	detector_report(c->kind == KIND_DRD ? REPORT_DRD : REPORT_HELGRIND, log,
+			len, o);
+	errors = o->report && o->report->finished ? o->report->errors : -1;
 	if (errors < 0) {
 		o->pass = false;
 		figure(o, "%s did not finish (no ERROR SUMMARY)", tool);
@@ -802,14 +713,19 @@ static void judge_valgrind(const struct check *c, const char *log,
 		return;
 	}
 	if (errors > 0) {
-		char what[TEXT_MAX], loc[TEXT_MAX];
-		const char *first = valgrind_first(log, len, what, loc);
+		char what[REPORT_LINE], at[REPORT_NAME], *cut;
 
+		r = report_first(o->report);
+		snprintf(what, sizeof(what), "%s", r ? r->header : "an error");
+		if ((cut = strstr(what, " at 0x")) != NULL)
+			*cut = '\0';
+		if ((cut = strstr(what, " by thread")) != NULL)
+			*cut = '\0';
 		figure(o, "%d error%s; first: %s at %s", errors,
-		       errors == 1 ? "" : "s", trim(what), loc);
-		if (first)
-			report_evidence(o, first, log, len,
-					verbose ? MAX_EVIDENCE : 6);
+		       errors == 1 ? "" : "s", trim(what),
+		       report_where(r ? report_own_frame(&r->acc[0].stack)
+				      : NULL,
+				    at, sizeof(at)));
 		o->pass = c->expect_race;
 		return;
 	}
@@ -829,21 +745,15 @@ static void judge_valgrind(const struct check *c, const char *log,
 static void judge_asan(const char *log, size_t len, int status,
 		       struct outcome *o)
 {
-	const char *line;
-	long n;
+	const struct report_item *r;
 
-	line = find_line(log, len, "ERROR: AddressSanitizer:", &n);
-	if (!line)
-		line = find_line(log, len, "runtime error:", &n);
-	if (!line)
-		line = find_line(log, len, "ERROR: LeakSanitizer:", &n);
-	if (line) {
-		char msg[TEXT_MAX];
+	if (detector_report(REPORT_ASAN, log, len, o) == 0 &&
+	    (r = report_first(o->report)) != NULL) {
+		char msg[REPORT_LINE];
 
-		copy_line(msg, sizeof(msg), line, n);
+		snprintf(msg, sizeof(msg), "%s", r->header);
 		o->pass = false;
 		figure(o, "%s", trim(msg));
-		report_evidence(o, line, log, len, 6);
 		return;
 	}
 	judge_program(log, len, status, o);
@@ -1036,6 +946,12 @@ void judge(const struct check *c, int status, const char *log, size_t len,
 	if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) > 128 &&
 	    WEXITSTATUS(status) < 128 + 65)
 		status = WEXITSTATUS(status) - 128; /* as waitpid() would */
+	(void)verbose; /* with V=1 the runner prints the whole log itself */
+	if (o->report) {
+		reports_free(o->report);
+		free(o->report);
+		o->report = NULL;
+	}
 	o->n_evidence = 0;
 	o->runs = 0;
 	o->figure[0] = '\0';
@@ -1058,11 +974,11 @@ void judge(const struct check *c, int status, const char *log, size_t len,
 		judge_stress(log, len, status, o);
 		break;
 	case KIND_TSAN:
-		judge_tsan(c, log, len, status, verbose, o);
+		judge_tsan(c, log, len, status, o);
 		break;
 	case KIND_HELGRIND:
 	case KIND_DRD:
-		judge_valgrind(c, log, len, status, verbose, o);
+		judge_valgrind(c, log, len, status, o);
 		break;
 	case KIND_ASAN:
 		judge_asan(log, len, status, o);

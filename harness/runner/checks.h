@@ -36,6 +36,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct report_set; /* reports.h */
+
 enum check_kind {
 	KIND_UNIT,
 	KIND_RACE,
@@ -90,6 +92,7 @@ struct outcome {
 	unsigned long runs; /* in-process runs the last process reported */
 	char log[TEXT_MAX]; /* the log of the run that decided */
 	char sched[TEXT_MAX]; /* explore: the failing schedule, or "" */
+	struct report_set *report; /* a detector's parsed reports, or NULL */
 };
 
 const char *kind_name(enum check_kind k);

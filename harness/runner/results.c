@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "results.h"
+#include "reports.h"
 #include "protocol.h"
 
 #include <stdio.h>
@@ -146,6 +147,8 @@ json_t *check_json(const struct check *checks, const struct check *c,
 			     "log", o->log, "seconds", o->seconds, "processes",
 			     o->processes, "seed", (json_int_t)o->replay_seed,
 			     "timed_out", o->timed_out, "signal", o->signal));
+	json_object_set_new(j, "report",
+			    o->report ? reports_to_json(o->report) : json_null());
 	return j;
 }
 

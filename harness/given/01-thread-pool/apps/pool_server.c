@@ -6,8 +6,8 @@
  * ends. The event loop owns every connection: a worker's callback only hands
  * the finished job back to the loop, which sends the reply.
  *
- * Student work: task_done() is TODO(lab01) in labs/; everything else is
- * given, and the same in labs/ and solutions/.
+ * Given code (harness/given/): the student writes task_done(), the
+ * worker's hand-off, in apps/handoff.c (pool_server.h).
  *
  *   THREADS=3 STRATEGY=leastbusy build/native/labs/bin/pool_server
  *   curl http://127.0.0.1:1337/            a random value below 100 million
@@ -34,6 +34,7 @@
 #include <jansson.h>
 
 #include "commands.h"
+#include "pool_server.h"
 #include "tpool.h"
 
 struct options {
@@ -59,19 +60,6 @@ struct server {
 	uint64_t rng;
 	unsigned long pending;
 	bool stopping;
-};
-
-/*
- * One request in flight. The loop thread makes it in on_request(); a worker
- * fills in work.sum and status; the loop thread answers and frees it in
- * reply_ready().
- */
-struct job {
-	struct square_sum_job work;     /* the command's input and output */
-	int status;                     /* how the task ended */
-	struct server *srv;
-	struct evhttp_request *req;     /* loop thread only */
-	struct event *ready;            /* activated when the task has ended */
 };
 
 /* ---- replies (loop thread) ---------------------------------------------- */
@@ -138,36 +126,6 @@ static void reply_ready(evutil_socket_t fd, short what, void *arg)
 	job->srv->pending--;
 	event_free(job->ready);
 	free(job);
-}
-
-/* ---- the hand-off (worker thread) --------------------------------------- */
-
-/*
- * The task's callback: runs on the worker thread the moment square_sum has
- * returned (or, with -ECANCELED, on the thread that shuts the pool down).
- * It must not touch job->req: the request and its connection belong to the
- * loop thread, and evhttp keeps their state without a lock. It hands the
- * job back instead. event_active() is safe from any thread once
- * evthread_use_pthreads() has run, and cannot fail: the event was made on
- * the loop thread beforehand. (event_base_once() would allocate here, on
- * the worker, and a failed allocation would leave the client unanswered.)
- * The base's lock orders our write of status before reply_ready() reads it.
- */
-static void task_done(struct tpool_task *task, int status, void *ctx)
-{
-	struct job *job = ctx;
-
-	/*
-	 * TODO(lab01) step 8: record status in the job and hand the job back
-	 * to the loop with event_active() on job->ready (any flags will do).
-	 * Never call answer() or any evhttp function from here: the Helgrind
-	 * check watches for exactly that.
-	 */
-	(void)task;
-	(void)status;
-	fprintf(stderr, "pool_server: TODO(lab01) step 8: task_done() must "
-			"hand job %p back to the event loop\n", (void *)job);
-	abort();
 }
 
 /* ---- requests (loop thread) --------------------------------------------- */
