@@ -681,7 +681,7 @@ static void judge_tsan(const struct check *c, const char *log, size_t len,
 		return;
 	}
 	o->pass = WIFEXITED(status) &&
-		  (c->expect_silent ? WEXITSTATUS(status) != 66
+		  (c->expect_silent ? WEXITSTATUS(status) != PROTO_EXIT_TSAN
 				    : WEXITSTATUS(status) == 0 &&
 					      (!s.found || s.failures == 0));
 	if (!o->pass) {
