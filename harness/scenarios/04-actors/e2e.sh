@@ -16,6 +16,11 @@
 #   reload    hot code loading under wrk: a new actor joins, the old one
 #             stops, and no request fails
 #   load      wrk at 16 connections: many frames per read, every answer 2xx
+#   poison    GET /count to actors that die on a method they do not know:
+#             at most two die, the client gets a 502 that says why
+#   stop      SIGTERM on an actor with requests in flight (it answers them
+#             and leaves), then on the server (refuses new clients,
+#             answers every request in flight, exits 0)
 #   detect    a little of everything, small, for TSan, ASan and Valgrind
 # --wrap-server runs the server under CMD (valgrind); --wrap-actor runs the
 # first actor under CMD. Every process started here is stopped, and killed
@@ -250,16 +255,6 @@ fire() {
 		"${args[@]}" >"$tmp/codes" 2>"$tmp/curl.err"
 }
 
-# first_answer: wait (up to 10 s) until fire has a complete answer.
-first_answer() {
-	local i
-	for ((i = 0; i < 1000; i++)); do
-		compgen -G "$tmp/body.*" >/dev/null &&
-			[ -n "$(find "$tmp" -name 'body.*' -size +0 | head -n 1)" ] && return
-		sleep 0.01
-	done
-}
-
 # The code of body i.
 code_of() {
 	awk -v f="$tmp/body.$1" '$2 == f {print $1}' "$tmp/codes"
@@ -442,17 +437,18 @@ mode_protocol() {
 }
 
 mode_kill() {
-	local a b paths=() i r resent
-	start_server --timeout-ms 8000 --retries 3
-	start_actor a --delay-ms 400
+	local a b paths=() i r resent base
+	start_server --timeout-ms 20000
+	start_actor a --delay-ms 3000
 	start_actor b --delay-ms 400
 	a=$(pid_of a)
 	b=$(pid_of b)
+	base=$(read_bytes "$a")
 	for ((i = 1; i <= 24; i++)); do paths+=("/$i"); done
 	fire 24 "${paths[@]}" &
-	# Kill a as the first answers come back: each actor has 4 compute
-	# actors and about 12 requests, so a still holds most of its share.
-	first_answer
+	# Kill a once it has read 4 requests (42 bytes or more each), which
+	# its 3 s wait keeps unanswered: they must be re-sent to b.
+	wait_read "$a" "$base" 168
 	stop_actor a KILL
 	wait $!
 	check_replies 24 "$a" "$b"
@@ -470,7 +466,7 @@ mode_kill() {
 	r=$(get /10)
 	[ "$r" = "503 ERROR: EMPTY ACTOR POOL" ] || fail "with no actor left, GET /10 got '$r'"
 	finish_server
-	resent=$(sed -n 's/.*, \([0-9]*\) re-sent).*/\1/p' "$tmp/server.out")
+	resent=$(sed -n 's/.*, \([0-9]*\) re-sent[,)].*/\1/p' "$tmp/server.out")
 	[ "${resent:-0}" -gt 0 ] || fail "killing an actor with 12 requests in flight re-sent none of them"
 	result="24 requests all answered though actor a was killed with some in flight ($resent re-sent to b); 6 in flight when b died: 503 EMPTY ACTOR POOL"
 }
@@ -554,8 +550,116 @@ mode_detect() {
 	result="24 requests with an actor killed mid-flight, 4 more, a bad path, 3 clients that hung up and a fake actor's junk"
 }
 
+# mortal NAME: a fake actor on /dev/tcp that answers square_sum with 1 and
+# dies on any other method, as the chapter's actor.js dies on a method it
+# does not know. Runs in the background; its pid is in actor_pid[NAME].
+mortal() {
+	(
+		exec 4<>"/dev/tcp/127.0.0.1/$aport" || exit 2
+		while IFS= read -r -d '' -u 4 f; do
+			[[ "$f" == *'"method":"square_sum"'* ]] || exit 0
+			printf '{"id":%s,"value":1,"pid":"mortal"}\0' "$(json_field "$f" id)" >&4
+		done
+	) &
+	actor_pid[$1]=$!
+}
+
+mode_poison() {
+	local r i alive
+	start_server --timeout-ms 10000
+	for i in 1 2 3; do
+		mortal "m$i"
+		wait_pool "$i" || die "fake actor m$i did not join"
+	done
+	r=$(get /count)
+	[[ "$r" == "502 ERROR: "*"died with it in flight: not sent again"* ]] ||
+		fail "GET /count to actors that die on it got '$r', want 502 saying it is not sent again"
+	alive=0
+	for i in 1 2 3; do
+		kill -0 "${actor_pid[m$i]}" 2>/dev/null && alive=$((alive + 1))
+	done
+	[ "$alive" = 1 ] || fail "one poison request killed $((3 - alive)) of 3 actors, want 2 (sent once, re-sent once)"
+	wait_pool 1 || fail "after the poison, the server counts $(pool_size) actors, want 1"
+	r=$(get /5)
+	[ "$r" = '200 {"id":2,"value":1,"pid":"mortal"}' ] ||
+		fail "after the poison, GET /5 got '$r', want 200 from the actor left"
+	# A C actor knows count, and answers an error for a method it does
+	# not know (the actor-wire check sends one): it is never poisoned.
+	start_actor c --delay-ms 0
+	for i in 1 2 3 4; do
+		r=$(get /count)
+		[[ "$r" == 200\ * || "$r" == "502 ERROR: "*"not sent again"* ]] ||
+			fail "GET /count with a C actor in the pool got '$r'"
+	done
+	kill -0 "${actor_pid[c]}" 2>/dev/null || fail "the C actor died of GET /count"
+	finish_server
+	grep -q 'given up as poison)' "$tmp/server.out" || fail "the server did not count the poison"
+	finish_actors
+	result="GET /count to 3 actors that die on it: 2 died, 502 '...not sent again'; the third and a C actor still serve"
+}
+
+# read_bytes PID: the bytes the process has read so far (rchar).
+read_bytes() {
+	awk '/^rchar:/ {print $2}' "/proc/$1/io" 2>/dev/null || echo 0
+}
+
+# wait_read PID BASE N: until the process has read N bytes more than BASE
+# (up to 20 s): an actor has then taken the frames sent to it.
+wait_read() {
+	local i
+	for ((i = 0; i < 400 && $(read_bytes "$1") < $2 + $3; i++)); do
+		sleep 0.05
+	done
+}
+
+# Six requests GET /1../6, each a 42-byte frame to the actor.
+SIX_FRAMES=252
+
+# The C actor's SIGTERM: it answers what it holds, refuses the rest (503,
+# which the server routes elsewhere), and leaves; then the server's. The
+# signals are sent once the actor has read the six requests' frames.
+mode_stop() {
+	local a r status client base
+	start_server --timeout-ms 20000
+	start_actor a --delay-ms 1500
+	a=$(pid_of a)
+	base=$(read_bytes "$a")
+	fire 6 /1 /2 /3 /4 /5 /6 &
+	client=$!
+	wait_read "$a" "$base" $SIX_FRAMES
+	kill -TERM "$a"
+	sleep 0.2
+	r=$(get /7)
+	[[ "$r" == "503 ERROR: EMPTY ACTOR POOL"* ]] ||
+		fail "GET /7 after the only actor's SIGTERM got '$r', want 503 EMPTY ACTOR POOL (it takes no new request)"
+	wait $client
+	check_replies 6 "$a"
+	stop_actor a
+	status=$?
+	[ "$status" = 0 ] || fail "the actor exited with status $status after SIGTERM"
+	grep -q 'answering the 6 requests it holds' "$tmp/a.out" ||
+		fail "the actor did not say it held 6 requests at SIGTERM: $(grep -m1 signal "$tmp/a.out")"
+	start_actor b --delay-ms 1500
+	b=$(pid_of b)
+	base=$(read_bytes "$b")
+	fire 6 /1 /2 /3 /4 /5 /6 &
+	client=$!
+	wait_read "$b" "$base" $SIX_FRAMES
+	kill -TERM "$server_pid"
+	sleep 0.2
+	r=$(curl -sS --max-time 2 -o /dev/null -w '%{http_code}' "$web/8" 2>/dev/null)
+	[ "$r" = 000 ] || fail "a client that came after the server's SIGTERM got '$r', want its connection refused"
+	wait $client
+	check_replies 6 "$b"
+	finish_server
+	grep -q 'stopping (6 requests in flight)' "$tmp/server.out" ||
+		fail "the server did not say it had 6 requests in flight at SIGTERM"
+	finish_actors
+	result="actor SIGTERM with 6 in flight: all 6 answered by it, a new request refused, exit 0; server SIGTERM with 6 in flight: a new client refused, all 6 answered, exit 0"
+}
+
 case "$mode" in
-chapter | bonus | protocol | kill | reload | load | detect) "mode_$mode" ;;
+chapter | bonus | protocol | kill | reload | load | detect | poison | stop) "mode_$mode" ;;
 *)
 	echo "e2e: unknown mode '$mode'" >&2
 	exit 2
