@@ -202,7 +202,7 @@ stop_actor() {
 # valgrind report through its exit status).
 finish_server() {
 	local i status
-	kill -TERM "$server_pid"
+	kill -TERM "$server_pid" 2>/dev/null
 	for ((i = 0; i < 200 * slow; i++)); do
 		kill -0 "$server_pid" 2>/dev/null || break
 		sleep 0.05
@@ -645,7 +645,7 @@ mode_stop() {
 	fire 6 /1 /2 /3 /4 /5 /6 &
 	client=$!
 	wait_read "$b" "$base" $SIX_FRAMES
-	kill -TERM "$server_pid"
+	kill -TERM "$server_pid" 2>/dev/null
 	sleep 0.2
 	r=$(curl -sS --max-time 2 -o /dev/null -w '%{http_code}' "$web/8" 2>/dev/null)
 	[ "$r" = 000 ] || fail "a client that came after the server's SIGTERM got '$r', want its connection refused"
