@@ -252,6 +252,12 @@ mode_errors() {
 	sleep 0.4
 	r=$(get '?value=10')
 	[[ "$r" == 200\ '{"sum":'*'"value":10}' ]] || fail "after clients hung up, a request got '$r', want 200"
+	# Numbers as the chapter's JavaScript prints them.
+	r=$(get 3)
+	[ "$r" = '200 {"sum":2.414213562373095,"value":3}' ] ||
+		fail "GET /3 got '$r', want {\"sum\":2.414213562373095,\"value\":3} (the shortest text that reads back the same)"
+	r=$(get 2)
+	[ "$r" = '200 {"sum":1,"value":2}' ] || fail "GET /2 got '$r', want {\"sum\":1,\"value\":2} (1, not 1.0)"
 	# Load shedding: MAX_PENDING=2, so of 4 at once some get 503.
 	fire 4 4 '?value=3'
 	grep -q '^503$' "$tmp/codes" || fail "4 requests at once with MAX_PENDING=2: no 503 ($(tr '\n' ' ' <"$tmp/codes"))"

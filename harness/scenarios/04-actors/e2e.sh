@@ -336,6 +336,13 @@ mode_chapter() {
 	r=$(get /count)
 	[[ "$r" =~ ^200\ \{\"id\":[0-9]+,\"value\":[0-9]+,\"pid\":[0-9]+\}$ ]] ||
 		fail "GET /count got '$r', want 200 with an actor's message count"
+	# Numbers as the chapter prints them: the shortest text that reads
+	# back the same, and 1 rather than 1.0.
+	r=$(get /3)
+	[[ "$r" == *'"value":2.414213562373095,'* ]] ||
+		fail "GET /3 got '$r', want \"value\":2.414213562373095 (the shortest text, as JavaScript prints it)"
+	r=$(get /2)
+	[[ "$r" == *'"value":1,'* ]] || fail "GET /2 got '$r', want \"value\":1 (not 1.0)"
 	finish_server
 	finish_actors
 	result="EMPTY ACTOR POOL with no actor; /99999 = 21081376.519967034; 40 requests over 2 actors (pid:count ${per% }); 400 for 6 bad paths; 405 for POST"
@@ -401,6 +408,15 @@ mode_protocol() {
 	r="$(cat "$tmp/c1.code") $(cat "$tmp/c1")"
 	[ "$r" = "200 {\"id\":$id,\"value\":42,\"pid\":\"fake\"}" ] ||
 		fail "a reply in three writes: GET /5 got '$r'"
+	# A value reaches the client as the actor wrote it (as JavaScript
+	# prints it), not as jansson would print it by default.
+	curl -sS --max-time 10 -o "$tmp/c1" "$web/3" 2>/dev/null &
+	c1=$!
+	read_frame && id=$(json_field "$frame" id)
+	send_raw "{\"id\":$id,\"value\":2.414213562373095,\"pid\":\"fake\"}\0"
+	wait $c1
+	[ "$(cat "$tmp/c1")" = "{\"id\":$id,\"value\":2.414213562373095,\"pid\":\"fake\"}" ] ||
+		fail "an actor's 2.414213562373095 reached the client as '$(cat "$tmp/c1")'"
 	# Two requests, answered in one write.
 	curl -sS --max-time 10 -o "$tmp/c1" "$web/6" 2>/dev/null &
 	c1=$!
