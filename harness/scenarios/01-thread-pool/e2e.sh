@@ -75,7 +75,7 @@ start_server() {
 	env "$@" "${wrap[@]}" "$server" --host 127.0.0.1 --port 0 \
 		>"$tmp/out" &
 	pid=$!
-	for ((i = 0; i < 200 * slow; i++)); do
+	for ((i = 0; i < 600 * slow; i++)); do
 		url=$(grep -m1 -o 'http://127\.0\.0\.1:[0-9]*/' "$tmp/out")
 		if [ -n "$url" ]; then
 			port=${url##*:}
@@ -90,7 +90,7 @@ start_server() {
 		fi
 		sleep 0.05
 	done
-	echo "(e2e) pool_server did not say where it listens within $((10 * slow)) s"
+	echo "(e2e) pool_server did not say where it listens within $((30 * slow)) s"
 	exit 2
 }
 
@@ -164,10 +164,11 @@ mode_leastbusy() {
 	local got first c
 	# The chapter's rule: the first lowest wins, so 0, 1, 2 while all
 	# three are busy with the first requests. The wait is the loop's
-	# timer, not the worker's, so the tasks are made long enough (about
-	# 50 ms of square roots) to keep a worker busy while the next arrive.
+	# timer, not the worker's, so the tasks are made long enough (20 ms
+	# of square roots on an idle core) to keep a worker busy while the
+	# next arrive.
 	start_server THREADS=3 STRATEGY=leastbusy TIES=first DELAY_MS=100
-	fire 20 5 30000000
+	fire 20 5 10000000
 	expect_ok 20
 	got=$(selections | tr '\n' ' ')
 	first=$(selections | head -n 3 | tr '\n' ' ')
@@ -177,7 +178,7 @@ mode_leastbusy() {
 	# Random ties: the first three still land on three workers, and the
 	# twenty spread over all of them.
 	start_server THREADS=3 STRATEGY=leastbusy TIES=random DELAY_MS=100
-	fire 20 5 30000000
+	fire 20 5 10000000
 	expect_ok 20
 	first=$(selections | head -n 3 | sort | tr '\n' ' ')
 	[ "$first" = "0 1 2 " ] || fail "leastbusy (ties: random) put two of its first three requests on one worker: '$(selections | head -n 3 | tr '\n' ' ')'"
