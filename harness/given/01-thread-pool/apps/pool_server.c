@@ -485,7 +485,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 	if (srv->stopping || srv->pending >= srv->opt.max_pending)
 		return send_error(req, HTTP_SERVUNAVAIL, "Service Unavailable",
 				  srv->stopping ? "the server is shutting down"
-						: "too many requests in flight");
+						: "too many requests in "
+						  "flight");
 	if (request_value(srv, req, &value) < 0)
 		return send_error(req, HTTP_BADREQUEST, "Bad Request",
 				  "value must be a whole number");
@@ -524,8 +525,9 @@ static void usage(FILE *to)
 	fprintf(to,
 		"usage: pool_server [--host H] [--port N] [--threads N]\n"
 		"       [--strategy S] [--ties random|first] [--delay-ms N]\n"
-		"       [--max-value N] [--max-pending N] [--max-per-client N]\n"
-		"       [--stop-ms N] [--seed N] [--quiet]\n"
+		"       [--max-value N] [--max-pending N]\n"
+		"       [--max-per-client N] [--stop-ms N] [--seed N]\n"
+		"       [--quiet]\n"
 		"Each option may also come from the environment: HOST, PORT,\n"
 		"THREADS, STRATEGY, TIES, DELAY_MS, MAX_VALUE, MAX_PENDING,\n"
 		"MAX_PER_CLIENT, STOP_MS, SEED, QUIET=1. Defaults: 127.0.0.1,\n"
@@ -758,8 +760,10 @@ static int start_loop(struct server *srv)
 	srv->http = srv->base ? evhttp_new(srv->base) : NULL;
 	if (!srv->clients || !srv->http)
 		return -1;
-	if (srv->opt.delay_ms &&
-	    !(srv->delay_tv = event_base_init_common_timeout(srv->base, &delay)))
+	if (srv->opt.delay_ms)
+		srv->delay_tv = event_base_init_common_timeout(srv->base,
+							       &delay);
+	if (srv->opt.delay_ms && !srv->delay_tv)
 		return -1;
 	evhttp_set_gencb(srv->http, on_request, srv);
 	srv->stop_timer = evtimer_new(srv->base, on_stop_timer, srv);

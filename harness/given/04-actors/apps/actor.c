@@ -305,12 +305,13 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: actor HOST:PORT [--actors N] [--threads N]\n"
-		"       [--delay-ms N] [--stop-ms N] [--max-frame N] [--seed N]\n"
-		"       [--quiet]\n"
+		"       [--delay-ms N] [--stop-ms N] [--max-frame N]\n"
+		"       [--seed N] [--quiet]\n"
 		"Connects to actor_server's actor port (the chapter: actor.js\n"
 		"127.0.0.1:9000). Defaults: 4 compute actors on a lab-01 pool\n"
-		"of 4 leastbusy workers, square_sum waits 100 ms, a stop waits\n"
-		"5000 ms for the requests held, frames up to %d bytes.\n",
+		"of 4 leastbusy workers, square_sum waits 100 ms, a stop\n"
+		"waits 5000 ms for the requests held, frames up to %d\n"
+		"bytes.\n",
 		WIRE_MAX_FRAME);
 }
 
@@ -377,7 +378,7 @@ static void parse_options(struct options *o, int argc, char **argv)
 	o->stop_ms = (unsigned long)v[5];
 }
 
-/* ---- start and stop -------------------------------------------------------- */
+/* ---- start and stop ------------------------------------------------------ */
 
 static void on_stop(evutil_socket_t sig, short what, void *arg)
 {

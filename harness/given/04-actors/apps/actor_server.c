@@ -43,7 +43,7 @@
 #include "commands.h"
 #include "server.h"
 
-/* ---- options ------------------------------------------------------------------ */
+/* ---- options ------------------------------------------------------------- */
 
 static void usage(FILE *to)
 {
@@ -126,7 +126,7 @@ static void parse_options(struct options *o, int argc, char **argv)
 	o->stop_ms = (unsigned long)v[7];
 }
 
-/* ---- start and stop ---------------------------------------------------------- */
+/* ---- start and stop ------------------------------------------------------ */
 
 /* HOST:PORT on the loopback interface only: the server has no
  * authentication, so it never listens beyond this machine. Port 0 lets the
@@ -286,7 +286,8 @@ static int start(struct server *srv)
 	if (!srv->web_base || !srv->link_base)
 		return -1;
 	srv->http = evhttp_new(srv->web_base);
-	srv->front_wake = event_new(srv->web_base, -1, 0, http_on_front_wake, srv);
+	srv->front_wake = event_new(srv->web_base, -1, 0, http_on_front_wake,
+				    srv);
 	srv->link_stop = event_new(srv->link_base, -1, 0, link_on_stop, srv);
 	srv->on_signal[0] = evsignal_new(srv->web_base, SIGINT, on_stop, srv);
 	srv->on_signal[1] = evsignal_new(srv->web_base, SIGTERM, on_stop, srv);

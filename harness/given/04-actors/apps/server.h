@@ -71,7 +71,7 @@ int idmap_put(struct idmap *m, uint64_t id, void *value);
  * first entry found, whatever its id. */
 void *idmap_take(struct idmap *m, uint64_t id, bool any);
 
-/* ---- the server ------------------------------------------------------------ */
+/* ---- the server ---------------------------------------------------------- */
 
 struct peer;
 
@@ -130,7 +130,7 @@ struct request {
 	struct server *srv;
 };
 
-/* ---- shared helpers (server_route.c) --------------------------------------- */
+/* ---- shared helpers (server_route.c) ------------------------------------- */
 
 uint64_t next_random(uint64_t *state);
 /* What a TODO of src/ still returning -ENOSYS looks like in a log. */
@@ -138,7 +138,7 @@ const char *todo_hint(int rc);
 /* A loop actor's wake: event_active(event). Any thread. */
 void wake_loop_actor(struct actor *self, void *event);
 
-/* ---- the HTTP front (server_http.c), main thread ----------------------------- */
+/* ---- the HTTP front (server_http.c), main thread ------------------------- */
 
 /* evhttp's callback for every request. */
 void http_on_request(struct evhttp_request *req, void *arg);
@@ -152,7 +152,7 @@ void http_request_free(struct request *rq);
  * main loop. */
 void http_request_done(struct server *srv);
 
-/* ---- routing (server_route.c) ------------------------------------------------ */
+/* ---- routing (server_route.c) -------------------------------------------- */
 
 /* Hand a request's msg to an actor (main thread); answer now only if that
  * failed. */
@@ -172,7 +172,7 @@ int route_local_start(struct server *srv, unsigned i);
  * caller, with whatever else is pending). After the pool has stopped. */
 void route_local_stop(struct server *srv);
 
-/* ---- the actor link (server_link.c), link thread ------------------------------ */
+/* ---- the actor link (server_link.c), link thread ------------------------- */
 
 /* evconnlistener's callback: an actor process connects. */
 void link_on_accept(struct evconnlistener *lis, evutil_socket_t fd,

@@ -20,7 +20,7 @@
 #include "jnum.h"
 #include "server.h"
 
-/* ---- answers ---------------------------------------------------------------- */
+/* ---- answers ------------------------------------------------------------- */
 
 static void send_text(struct evhttp_request *req, int code, const char *why,
 		      const char *text)
@@ -73,9 +73,10 @@ static void answer_reply(struct request *rq, json_t *reply)
 	char *text;
 
 	if (json_is_string(error)) {
-		http_send_error(rq->req, status >= 400 && status < 600 ? (int)status
-								  : 502,
-			   json_string_value(error));
+		http_send_error(rq->req,
+				status >= 400 && status < 600 ? (int)status
+							       : 502,
+				json_string_value(error));
 		return;
 	}
 	text = jnum_dumps(reply, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -154,7 +155,7 @@ void http_request_done(struct server *srv)
 		event_base_loopbreak(srv->web_base);
 }
 
-/* ---- requests --------------------------------------------------------------- */
+/* ---- requests ------------------------------------------------------------ */
 
 /* GET /N: the chapter's Number(req.url.substr(1)), but only whole numbers
  * square_sum takes. Returns 0 and sets *n, or -1. */
@@ -199,8 +200,8 @@ void http_on_request(struct evhttp_request *req, void *arg)
 	srv->next_id++;
 	body = request_body(req, srv->next_id);
 	if (!body)
-		return http_send_error(req, 400, "the path must be a whole number "
-				  "below 100000000, as in GET /42");
+		return http_send_error(req, 400, "the path must be a whole "
+				       "number below 100000000, as in GET /42");
 	if (srv->stopping) {
 		json_decref(body);
 		return http_send_error(req, 503, "the server is shutting down");

@@ -54,7 +54,7 @@ void *idmap_take(struct idmap *m, uint64_t id, bool any)
 	return NULL;
 }
 
-/* ---- helpers ----------------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------- */
 
 uint64_t next_random(uint64_t *state)
 {
@@ -79,7 +79,7 @@ void wake_loop_actor(struct actor *self, void *event)
 	event_active(event, EV_READ, 0);
 }
 
-/* ---- from the HTTP front (main thread) ---------------------------------------- */
+/* ---- from the HTTP front (main thread) ----------------------------------- */
 
 void route_request(struct server *srv, struct request *rq,
 		   struct actor_msg *msg)
@@ -108,7 +108,7 @@ void route_request(struct server *srv, struct request *rq,
 	http_request_done(srv);
 }
 
-/* ---- re-sends (link thread) ------------------------------------------------- */
+/* ---- re-sends (link thread) ---------------------------------------------- */
 
 /* Answer msg's sender with an error of the server's own; takes msg. */
 static void fail_request(struct actor_msg *msg, int status, const char *text)
@@ -172,7 +172,7 @@ void route_resend_leftover(struct actor_msg *msg, void *arg)
 	route_resend(arg, msg, false);
 }
 
-/* ---- in-server actors (main thread) ----------------------------------------- */
+/* ---- in-server actors (main thread) -------------------------------------- */
 
 /* A door's request has waited out the delay: to its compute actor. */
 static void local_fire(struct actor_msg *msg, void *arg)

@@ -13,12 +13,13 @@
  * once: the chapter's 100 ms wait happens before, on the program's event
  * loop (delay.h), so no worker sleeps through it. S prints as the
  * chapter's JavaScript prints it (jnum.h): 1 for a whole number, else the
- * shortest text that reads back the same. C is the number of messages the actor handled before this
- * one: the chapter's example of an actor's state ("keep track of the number
- * of messages that it has processed, and then deliver that data in messages
- * that it later outputs"). It needs no lock: only the actor's own handle()
- * touches it, one message at a time. P is the process id, or "server" for
- * the server's own actors (the chapter's bonus).
+ * shortest text that reads back the same. C is the number of messages the
+ * actor handled before this one: the chapter's example of an actor's state
+ * ("keep track of the number of messages that it has processed, and then
+ * deliver that data in messages that it later outputs"). It needs no lock:
+ * only the actor's own handle() touches it, one message at a time. P is the
+ * process id, or "server" for the server's own actors (the chapter's
+ * bonus).
  *
  * The answer goes to the request's reply_to as a new message whose
  * reply_to is the compute actor itself. A request without reply_to is
