@@ -241,6 +241,23 @@ static int start_actors(struct server *srv)
 }
 
 /*
+ * Close the HTTP port: a new client is refused at once. Not with
+ * evhttp_del_accept_socket(), which frees the listener's event, and
+ * libevent's teardown writes a global (its debug mode's "too late" flag)
+ * that the link thread's loop writes too: Helgrind reports the pair. The
+ * listener stops being polled, and on Linux shutdown() of a listening
+ * socket stops the listening; evhttp_free() closes it in stop().
+ */
+static void stop_listening(struct server *srv)
+{
+	if (!srv->bound)
+		return;
+	evconnlistener_disable(evhttp_bound_socket_get_listener(srv->bound));
+	shutdown(evhttp_bound_socket_get_fd(srv->bound), SHUT_RD);
+	srv->bound = NULL;
+}
+
+/*
  * SIGTERM or SIGINT: stop accepting (the HTTP socket closes, so a new
  * client is refused at once; actors stay linked), and let the requests in
  * flight be answered: the main loop stops when the last is, or after
@@ -261,9 +278,7 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
 	       (int)sig, srv->pending.n);
 	srv->stopping = true;
 	srv->draining = true;
-	if (srv->bound)
-		evhttp_del_accept_socket(srv->http, srv->bound);
-	srv->bound = NULL;
+	stop_listening(srv);
 	if (srv->pending.n == 0 || evtimer_add(srv->stop_timer, &tv) < 0)
 		event_base_loopbreak(srv->web_base);
 }
