@@ -9,6 +9,7 @@
 #   make grade SUBMISSIONS=dir   grade a directory of student submissions
 #   make race-detect FILES="a.c b.c"   run every detector over any C program
 #   make dist-student    a copy of the project without solutions/
+#   make gradescope      Gradescope's autograder zip (GRADESCOPE_LABS=2,3)
 #   make setup           install the Debian packages the project needs
 #   make clean           remove build/
 #
@@ -29,10 +30,10 @@ ifneq ($(filter $(LAB_GOALS),$(firstword $(MAKECMDGOALS))),)
 endif
 
 .PHONY: help check-lab run-lab check harness test setup clean bench bench-lab \
-	grade race-detect dist-student
+	grade race-detect dist-student gradescope
 
 help:
-	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,18p' Makefile | sed 's/^# \{0,1\}//'
 
 check-lab:
 	@harness/check-lab "$(N)" "$(SRC)"
@@ -72,6 +73,9 @@ race-detect:
 
 dist-student:
 	@harness/dist-student
+
+gradescope:
+	@harness/gradescope/build
 
 clean:
 	rm -rf build dist
