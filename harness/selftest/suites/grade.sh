@@ -357,6 +357,7 @@ report(not os.path.exists(os.path.join(out, ".work", "summary.csv")),
 # Whatever a check printed, junit.xml parses: the writer, fed control
 # characters and XML's own delimiters.
 import importlib.machinery, importlib.util, tempfile
+sys.dont_write_bytecode = True  # no __pycache__ beside harness/grade
 loader = importlib.machinery.SourceFileLoader("grade", os.path.join(top, "harness", "grade"))
 spec = importlib.util.spec_from_loader("grade", loader)
 grade = importlib.util.module_from_spec(spec)
