@@ -10,9 +10,10 @@
 #
 # (an extended regular expression, matched without regard to case). The
 # suite applies the patch to a copy of solutions/, runs the mutant's
-# Caught-by checks one at a time in the order of the lab's checks file, and
-# stops at the first that fails: what the student reads for that check (its
-# FAIL line, evidence and hint) must match REGEX. An optional
+# Caught-by checks one at a time in the order of the lab's checks file (the
+# order the runner prints them in), and stops at the first that fails: what
+# the student reads for that check (its figure, evidence and hint) must
+# match REGEX. An optional
 #
 #   # Hint-also: ID ...
 #
@@ -27,15 +28,18 @@ set -uo pipefail
 cd "$(dirname "$0")/../../.."
 
 LABS=${HINT_LABS:-"02-mutex 03-ring-buffer"}
+make -s build/tools/runner || exit 0
 
 # header FIELD PATCH: the value of the "# FIELD:" line of the patch header.
 header() {
 	sed -n "/^[^#]/q; s/^# $1: *//p" "$2" | head -n 1
 }
 
-# The ids of a lab's checks, in the order of its checks file.
+# The ids of a lab's checks, in the order of its checks file, as the runner
+# reads them (runner --list).
 check_order() {
-	sed -n 's/^\[\([^]]*\)\].*/\1/p' "harness/checks/$1.checks"
+	build/tools/runner --list "harness/checks/$1.checks" |
+		python3 -c 'import json, sys; print(*(c["id"] for c in json.load(sys.stdin)))'
 }
 
 # tree LAB NAME PATCH: the mutant's tree, as the mutants step makes it.
@@ -46,6 +50,7 @@ tree() {
 	rm -rf "$fresh"
 	mkdir -p "$(dirname "$fresh")"
 	cp -r solutions "$fresh"
+	cp -r harness/given "$fresh/given" # as the mutants step: given code too
 	patch -s -p1 -d "$fresh" -i "$(realpath "$3")" || return 1
 	mkdir -p "$dir"
 	(cd "$fresh" && find . -type f) | while read -r f; do
@@ -56,35 +61,32 @@ tree() {
 	rm -rf "$fresh"
 }
 
-# report LAB TAG ID: what check-lab printed for check ID (its FAIL line and
-# the indented lines under it) when it failed, or nothing when it passed.
-# The verdict comes from the results JSON, the one contract between the
-# runner and the tools; the text is what the student reads.
+# report LAB TAG ID: what the student reads for check ID (its figure,
+# evidence and hint) when it failed, or nothing when it passed; from the
+# results JSON, the one contract between the runner and the tools.
 report() {
-	local lab=$1 tag=$2 id=$3 json=build/results/lab${1:0:2}-$2.json
+	local lab=$1 tag=$2 id=$3 out json=build/results/lab${1:0:2}-$2.json
 	rm -f "$json" # a stale file must not speak for a build that failed
-	OUT=$(TAG=$tag ONLY=$id harness/check-lab "${lab:0:2}" \
-		"build/mutants/$lab/$name" 2>&1) python3 - "$json" "$id" <<'PY'
-import json, os, sys
-path, cid = sys.argv[1], sys.argv[2]
+	out=$(TAG=$tag ONLY=$id GIVEN_DIR="$PWD/build/mutants/$lab/$name/given" \
+		harness/check-lab "${lab:0:2}" "build/mutants/$lab/$name" 2>&1)
+	python3 - "$json" "$id" "$(tail -n 3 <<<"$out")" <<'PY'
+import json, sys
+path, cid, tail = sys.argv[1:4]
 try:
-    checks = json.load(open(path))["checks"]
+    res = json.load(open(path))
 except (OSError, ValueError):
-    print("(no results: " + " ".join(os.environ["OUT"].splitlines()[-3:]) + ")")
+    print("(no results: " + " ".join(tail.splitlines()) + ")")
     sys.exit(0)
-if not any(c["id"] == cid and c["verdict"] == "fail" for c in checks):
+if not res.get("build", {}).get("ok", True):
+    print("(the mutant does not build: " + " ".join(tail.splitlines()) + ")")
     sys.exit(0)
-block = []
-for line in os.environ["OUT"].splitlines():
-    if line.startswith("lab") and " FAIL " in line and not block:
-        block.append(line)
-    elif block and line.startswith("         "):
-        block.append(line)
-    elif block:
-        break
-print("\n".join(block) or "(no report)")
+for c in res["checks"]:
+    if c["id"] == cid and c["verdict"] == "fail":
+        print("\n".join([c.get("figure") or ""] + (c.get("evidence") or [])
+                        + ["hint: " + (c.get("hint") or "(none)")]))
 PY
 }
+
 for lab in $LABS; do
 	for patch in harness/mutants/"$lab"/*.patch; do
 		name=$(basename "$patch" .patch)
