@@ -20,13 +20,17 @@
 # names further checks whose report must match too (a mistake that several
 # checks catch, whose hints once pointed elsewhere).
 #
-# Cheap by design: the tree and its TAG are those of the mutants step of
-# `make test` (harness/selftest/run), which runs just before the suites, so
-# nothing is rebuilt there; and only the checks needed run. Alone
-# (make test ONLY=suites) it builds each mutant once.
+# Cheap by design: the mutants step of `make test` (harness/selftest/run),
+# which runs just before the suites, has already run every Caught-by check
+# of each mutant, and its results JSON is read as it stands when it is
+# newer than the mutant and everything it is built from. Otherwise (make
+# test ONLY=suites, or an old file) the suite makes the mutant's tree with
+# the same path and TAG, so that a later run rebuilds nothing, and runs
+# only the checks it needs, one at a time.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 
+# HINT_LABS and HINT_ONLY (a glob of mutant names) narrow it down.
 LABS=${HINT_LABS:-"02-mutex 03-ring-buffer"}
 make -s build/tools/runner || exit 0
 
@@ -61,14 +65,47 @@ tree() {
 	rm -rf "$fresh"
 }
 
-# report LAB TAG ID: what the student reads for check ID (its figure,
-# evidence and hint) when it failed, or nothing when it passed; from the
-# results JSON, the one contract between the runner and the tools.
+# fresh JSON LAB PATCH: whether JSON (the mutants step's results, with
+# every Caught-by check of the mutant) is newer than everything it depends
+# on, so that it may stand for a run of its own.
+fresh() {
+	[ -f "$1" ] && [ -z "$(find "$3" "harness/checks/$2.checks" \
+		"harness/tests/$2" "harness/scenarios/$2" solutions \
+		harness/given harness/lib sanitizers build/tools/runner \
+		-newer "$1" -print -quit 2>/dev/null)" ]
+}
+
+# judged JSON ID: whether JSON holds a verdict (pass or fail) for check ID.
+judged() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+try:
+    checks = json.load(open(sys.argv[1]))["checks"]
+except (OSError, ValueError, KeyError):
+    sys.exit(1)
+sys.exit(0 if any(c["id"] == sys.argv[2] and c["verdict"] in ("pass", "fail")
+                  for c in checks) else 1)
+PY
+}
+
+# report LAB ID: what the student reads for check ID of the mutant (its
+# figure, evidence and hint) when it failed, or nothing when it passed;
+# from the results JSON, the one contract between the runner and the
+# tools. The mutants step's results serve when they are fresh; otherwise
+# the mutant's tree is made and the one check run.
 report() {
-	local lab=$1 tag=$2 id=$3 out json=build/results/lab${1:0:2}-$2.json
-	rm -f "$json" # a stale file must not speak for a build that failed
-	out=$(TAG=$tag ONLY=$id GIVEN_DIR="$PWD/build/mutants/$lab/$name/given" \
-		harness/check-lab "${lab:0:2}" "build/mutants/$lab/$name" 2>&1)
+	local lab=$1 id=$2 out="" tag=mutant-$1-$name
+	local json=build/results/lab${1:0:2}-$tag.json
+	if ! fresh "$json" "$lab" "$patch" || ! judged "$json" "$id"; then
+		rm -f "$json" # a stale file must not speak for a failed build
+		if ! tree "$lab" "$name" "$patch"; then
+			echo "(the patch does not apply)"
+			return
+		fi
+		out=$(TAG=$tag ONLY=$id \
+			GIVEN_DIR="$PWD/build/mutants/$lab/$name/given" \
+			harness/check-lab "${lab:0:2}" "build/mutants/$lab/$name" 2>&1)
+	fi
 	python3 - "$json" "$id" "$(tail -n 3 <<<"$out")" <<'PY'
 import json, sys
 path, cid, tail = sys.argv[1:4]
@@ -90,6 +127,8 @@ PY
 for lab in $LABS; do
 	for patch in harness/mutants/"$lab"/*.patch; do
 		name=$(basename "$patch" .patch)
+		# shellcheck disable=SC2053
+		[[ $name == ${HINT_ONLY:-*} ]] || continue
 		want=$(header Hint "$patch")
 		caught=$(header Caught-by "$patch")
 		also=$(header Hint-also "$patch")
@@ -98,15 +137,10 @@ for lab in $LABS; do
 			echo "FAIL $what: no '# Hint:' line in its header"
 			continue
 		fi
-		if ! tree "$lab" "$name" "$patch"; then
-			echo "FAIL $what: the patch does not apply"
-			continue
-		fi
-		tag=mutant-$lab-$name
 		first=
 		for id in $(check_order "$lab"); do
 			[[ " $caught " == *" $id "* ]] || continue
-			text=$(report "$lab" "$tag" "$id")
+			text=$(report "$lab" "$id")
 			[ -n "$text" ] || continue
 			first=$id
 			break
@@ -121,7 +155,7 @@ for lab in $LABS; do
 			echo "FAIL $what: $first does not say /$want/: $(tr '\n' ' ' <<<"$text" | tr -s ' ' | cut -c1-300)"
 		fi
 		for id in $also; do
-			text=$(report "$lab" "$tag" "$id")
+			text=$(report "$lab" "$id")
 			if [ -z "$text" ]; then
 				echo "FAIL mutant $lab/$name: $id fails and says /$want/: it passed"
 			elif grep -qiE -- "$want" <<<"$text"; then
