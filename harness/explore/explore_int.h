@@ -114,6 +114,10 @@ static inline int ex_default(const struct ex_decision *d)
  */
 static inline int ex_cost(const struct ex_decision *d, int t)
 {
+	/* A time-out or a spurious wake-up costs one too, unless nobody
+	 * else could run. */
+	if (!(d->en & (1u << t)))
+		return d->en != 0;
 	if (d->mode == EX_MODE_RUN)
 		return t != d->cur;
 	if (d->mode == EX_MODE_YIELD)

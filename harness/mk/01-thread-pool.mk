@@ -8,6 +8,8 @@
 01-thread-pool_HARNESS_SRCS :=
 01-thread-pool_TESTS := test_tpool
 01-thread-pool_APPS := pool_server
+# the explore variant builds only these (harness/explore/)
+01-thread-pool_EXPLORE := explore_pool
 01-thread-pool_LDLIBS := $(shell pkg-config --libs libevent libevent_pthreads \
 	jansson 2>/dev/null || echo -levent_pthreads -levent -ljansson)
 # `make run-lab 1` runs the server, as the chapter runs node main.js.
