@@ -6,6 +6,8 @@
  */
 #define _GNU_SOURCE
 #include "checks.h"
+#include "protocol.h"
+#include "reports.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,6 +22,7 @@ static const char *const kind_names[] = {
 	[KIND_STRESS] = "stress",     [KIND_TSAN] = "tsan",
 	[KIND_HELGRIND] = "helgrind", [KIND_DRD] = "drd",
 	[KIND_ASAN] = "asan",	      [KIND_RUN] = "run",
+	[KIND_EXPLORE] = "explore",
 };
 
 const char *kind_name(enum check_kind k)
@@ -76,11 +79,17 @@ static int set_key(struct check *c, const char *k, const char *v)
 		return free(c->hint), c->hint = strdup(v), 0;
 	if (strcmp(k, "expect") == 0) {
 		if (strcmp(v, "race") && strcmp(v, "clean") &&
-		    strcmp(v, "silent"))
+		    strcmp(v, "silent") && strcmp(v, "bug"))
 			return -1;
 		c->expect_race = strcmp(v, "race") == 0;
 		c->expect_silent = strcmp(v, "silent") == 0;
+		c->expect_bug = strcmp(v, "bug") == 0;
 		return 0;
+	}
+	if (strcmp(k, "extension") == 0) {
+		if (!*v)
+			return -1;
+		return free(c->extension), c->extension = strdup(v), 0;
 	}
 	if (strcmp(k, "skeleton") == 0) {
 		if (strcmp(v, "pass") && strcmp(v, "fail"))
@@ -123,6 +132,14 @@ static int finish_check(const char *path, struct check *c)
 			c->line, c->id);
 		return -1;
 	}
+	if ((c->expect_bug && c->kind != KIND_EXPLORE) ||
+	    (c->kind == KIND_EXPLORE && (c->expect_race || c->expect_silent))) {
+		fprintf(stderr,
+			"%s:%d: check [%s]: 'expect = bug' is for explore "
+			"checks, 'race' and 'silent' for detectors\n",
+			path, c->line, c->id);
+		return -1;
+	}
 	if (!c->title)
 		c->title = strdup(c->id);
 	/* The sanitizers reserve terabytes of address space for shadow
@@ -132,6 +149,50 @@ static int finish_check(const char *path, struct check *c)
 			(c->kind == KIND_TSAN || c->kind == KIND_ASAN) ? 0
 								       : 4096;
 	return 0;
+}
+
+/* after = a, b: each id must name an earlier check, so there is no cycle. */
+static int parse_after(const char *path, int lineno, struct check *v, int n,
+		       char *list)
+{
+	struct check *c = &v[n - 1];
+	char *save = NULL;
+
+	c->n_after = 0;
+	for (char *id = strtok_r(list, ", ", &save); id;
+	     id = strtok_r(NULL, ", ", &save)) {
+		int k = 0;
+
+		while (k < n - 1 && strcmp(v[k].id, id) != 0)
+			k++;
+		if (k == n - 1) {
+			fprintf(stderr,
+				"%s:%d: 'after' names '%s', which is not a "
+				"check above [%s]\n",
+				path, lineno, id, c->id);
+			return -1;
+		}
+		if (c->n_after == MAX_AFTER) {
+			fprintf(stderr, "%s:%d: 'after' names more than %d "
+					"checks\n",
+				path, lineno, MAX_AFTER);
+			return -1;
+		}
+		c->after[c->n_after++] = k;
+	}
+	return 0;
+}
+
+static void checks_free(struct check *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(v[i].id);
+		free(v[i].title);
+		free(v[i].run);
+		free(v[i].hint);
+		free(v[i].extension);
+	}
+	free(v);
 }
 
 int checks_load(const char *path, struct check **out)
@@ -158,10 +219,26 @@ int checks_load(const char *path, struct check **out)
 
 			if (!end || end == s + 1)
 				goto syntax;
+			struct check *grown;
+
+			if (!end || end == s + 1)
+				goto syntax;
 			if (c && finish_check(path, c))
 				goto fail;
 			*end = '\0';
-			v = realloc(v, sizeof(*v) * (size_t)(n + 1));
+			for (int k = 0; k < n; k++)
+				if (strcmp(v[k].id, s + 1) == 0) {
+					fprintf(stderr,
+						"%s:%d: a second check [%s]\n",
+						path, lineno, s + 1);
+					goto fail;
+				}
+			grown = realloc(v, sizeof(*v) * (size_t)(n + 1));
+			if (!grown) {
+				fprintf(stderr, "runner: out of memory\n");
+				goto fail;
+			}
+			v = grown;
 			c = &v[n++];
 			check_defaults(c, lineno);
 			c->id = strdup(s + 1);
@@ -171,6 +248,11 @@ int checks_load(const char *path, struct check **out)
 		if (!c || !eq)
 			goto syntax;
 		*eq = '\0';
+		if (strcmp(trim(s), "after") == 0) {
+			if (parse_after(path, lineno, v, n, eq + 1))
+				goto fail;
+			continue;
+		}
 		rc = set_key(c, trim(s), trim(eq + 1));
 		if (rc == -2) {
 			fprintf(stderr, "%s:%d: unknown key '%s'\n", path,
@@ -193,7 +275,7 @@ syntax:
 		lineno);
 fail:
 	fclose(f);
-	free(v);
+	checks_free(v, n);
 	return -1;
 }
 
@@ -213,6 +295,19 @@ static void figure(struct outcome *o, const char *fmt, ...)
 static void add_evidence(struct outcome *o, const char *line, size_t len)
 {
 	if (o->n_evidence >= MAX_EVIDENCE)
+		return;
+	if (len >= TEXT_MAX)
+		len = TEXT_MAX - 1;
+	memcpy(o->evidence[o->n_evidence], line, len);
+	o->evidence[o->n_evidence][len] = '\0';
+	o->n_evidence++;
+}
+
+/* Evidence that may run longer than MAX_EVIDENCE: a timeline, the list of
+ * failing tests. */
+static void add_row(struct outcome *o, const char *line, size_t len)
+{
+	if (o->n_evidence >= MAX_ROWS)
 		return;
 	if (len >= TEXT_MAX)
 		len = TEXT_MAX - 1;
@@ -297,27 +392,10 @@ static void head_evidence(struct outcome *o, const char *log, size_t len,
 
 	while (o->n_evidence < max &&
 	       (l = next_line(log, len, &pos, &line)) >= 0)
-		if (l > 0 && strncmp(line, "STAT ", 5) != 0 &&
+		if (l > 0 && strncmp(line, PROTO_STAT " ",
+				     strlen(PROTO_STAT) + 1) != 0 &&
 		    !tool_line(line, l))
 			add_evidence(o, line, (size_t)l);
-}
-
-/* From a path/to/file.c:31:5 keep file.c:31. */
-static void short_location(char *dst, size_t cap, const char *loc, long n)
-{
-	char tmp[TEXT_MAX], *base, *colon;
-
-	copy_line(tmp, sizeof(tmp), loc, n);
-	base = strrchr(tmp, '/');
-	base = base ? base + 1 : tmp;
-	colon = strchr(base, ':');
-	if (colon) {
-		char *second = strchr(colon + 1, ':');
-
-		if (second)
-			*second = '\0';
-	}
-	snprintf(dst, cap, "%s", base);
 }
 
 struct stat_line {
@@ -333,12 +411,12 @@ static struct stat_line parse_stat(const char *log, size_t len)
 	const char *line;
 	long n;
 
-	line = find_last(log, len, "STAT ", &n);
+	line = find_last(log, len, PROTO_STAT " ", &n);
 	if (!line)
 		return s;
 	copy_line(buf, sizeof(buf), line, n);
-	s.found = sscanf(buf, "STAT runs=%lu failures=%lu first=%lu seed=%llu",
-			 &s.runs, &s.failures, &s.first, &s.seed) == 4;
+	s.found = sscanf(buf, PROTO_STAT_FMT, &s.runs, &s.failures, &s.first,
+			 &s.seed) == 4;
 	return s;
 }
 
@@ -349,7 +427,7 @@ static void first_failure_text(char *dst, size_t cap, const char *log,
 	const char *line;
 	long n;
 
-	line = find_line(log, len, ": run ", &n);
+	line = find_line(log, len, PROTO_RUN_MARK, &n);
 	if (!line)
 		line = find_line(log, len, "Assertion", &n);
 	if (!line) {
@@ -384,7 +462,7 @@ static bool abnormal(const struct check *c, int status, const char *log,
 	return true;
 }
 
-/* exit status 2 from a scenario: a set-up error such as -ENOSYS. */
+/* PROTO_EXIT_SETUP from a scenario: a set-up error such as -ENOSYS. */
 static bool setup_error(int status, const char *log, size_t len,
 			struct outcome *o)
 {
@@ -392,7 +470,7 @@ static bool setup_error(int status, const char *log, size_t len,
 	size_t pos = 0;
 	long n, last_len = 0;
 
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 2)
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != PROTO_EXIT_SETUP)
 		return false;
 	const char *cur;
 
@@ -400,7 +478,7 @@ static bool setup_error(int status, const char *log, size_t len,
 	 * after whatever ordinary output the program printed. */
 	while ((n = next_line(log, len, &pos, &cur)) >= 0)
 		if (!tool_line(cur, n) && memmem(cur, (size_t)n, ": ", 2) &&
-		    strncmp(cur, "STAT ", 5) != 0) {
+		    strncmp(cur, PROTO_STAT " ", strlen(PROTO_STAT) + 1) != 0) {
 			line = cur;
 			last_len = n;
 		}
@@ -411,13 +489,18 @@ static bool setup_error(int status, const char *log, size_t len,
 		copy_line(msg, sizeof(msg), line, n);
 		figure(o, "%s", msg);
 	} else {
-		figure(o, "exited with status 2");
+		figure(o, "exited with status %d", PROTO_EXIT_SETUP);
 	}
 	o->pass = false;
 	head_evidence(o, log, len, 4);
 	return true;
 }
 
+/*
+ * Check's summary ("66%: Checks: 15, Failures: 9, Errors: 3") gives the
+ * progress, its failure lines ("file.c:57:F:tcase:test_name:0: message")
+ * the failing tests, every one of them.
+ */
 static void judge_unit(const char *log, size_t len, int status,
 		       struct outcome *o)
 {
@@ -433,9 +516,8 @@ static void judge_unit(const char *log, size_t len, int status,
 		sscanf(buf, "%d%%: Checks: %d, Failures: %d, Errors: %d", &pct,
 		       &checks, &failures, &errors);
 	}
-	/* Check's lines: file.c:57:F:tcase:test_name:0: message */
 	while ((n = next_line(log, len, &pos, &line)) >= 0) {
-		char *f[7], *s = buf;
+		char *f[7], *s = buf, ev[TEXT_MAX];
 		int k;
 
 		copy_line(buf, sizeof(buf), line, n);
@@ -449,25 +531,23 @@ static void judge_unit(const char *log, size_t len, int status,
 		if (k < 6 || (strcmp(f[2], "F") && strcmp(f[2], "E")))
 			continue;
 		f[6] = trim(s);
-		if (o->n_evidence == 0)
-			figure(o, "%s: %s", f[4], f[6]);
-		char ev[TEXT_MAX];
 		snprintf(ev, sizeof(ev), "%s:%s %s: %s", f[0], f[1], f[4],
 			 f[6]);
-		add_evidence(o, ev, strlen(ev));
+		add_row(o, ev, strlen(ev));
 	}
 	o->pass = WIFEXITED(status) &&
 		  WEXITSTATUS(status) == 0 && checks > 0 && failures == 0 &&
 		  errors == 0;
-	if (o->pass) {
-		figure(o, "%d tests", checks);
-	} else if (checks == 0) {
+	if (checks == 0) {
+		o->pass = false;
 		figure(o, "the test program ran no test (exit status %d)",
 		       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		head_evidence(o, log, len, 6);
-	} else if (o->n_evidence == 0) {
-		figure(o, "%d of %d tests failed", failures + errors, checks);
+		return;
 	}
+	figure(o, "%d/%d tests pass", checks - failures - errors, checks);
+	if (!o->pass && failures + errors == 0)
+		head_evidence(o, log, len, 6); /* all passed, yet exit != 0 */
 }
 
 static void judge_stress(const char *log, size_t len, int status,
@@ -542,69 +622,54 @@ static void judge_stress(const char *log, size_t len, int status,
 		head_evidence(o, log, len, 6);
 }
 
-/* Copy the lines of a detector's first report into the evidence. */
-static void report_evidence(struct outcome *o, const char *from,
-			    const char *log, size_t len, int max)
-{
-	size_t pos = (size_t)(from - log);
-	const char *line;
-	long n;
-
-	while (o->n_evidence < max &&
-	       (n = next_line(log, len, &pos, &line)) >= 0) {
-		if (n == 0 || (n > 0 && line[0] == '=' && n < 4))
-			continue;
-		if (memmem(line, (size_t)n, "=====", 5))
-			break;
-		add_evidence(o, line, (size_t)n);
-	}
-}
-
 /*
- * TSan's first report, from its SUMMARY line if there is one:
- * "SUMMARY: ThreadSanitizer: data race path/b.c:31 in worker" gives kind
- * "data race" and loc "b.c:31". Returns the WARNING line, or NULL.
+ * A detector's reports (reports.c), kept in o for the results JSON, and as
+ * evidence the report's first line and the account of it in plain words.
+ * Returns 0 when the log holds a report, -1 when it holds none.
  */
-static const char *tsan_first(const char *log, size_t len, char *kind,
-			      char *loc)
+static int detector_report(enum report_tool tool, const char *log,
+			   size_t len, struct outcome *o)
 {
-	const char *warn, *sum;
-	char *in, *sp;
-	long wn, sn;
+	char lines[MAX_EVIDENCE][REPORT_LINE];
+	const struct report_item *r;
+	const char *line;
+	size_t pos = 0;
+	long n;
+	int k = 0;
 
-	warn = find_line(log, len, "WARNING: ThreadSanitizer:", &wn);
-	if (!warn)
-		return NULL;
-	sum = find_line(log, len, "SUMMARY: ThreadSanitizer:", &sn);
-	copy_line(kind, TEXT_MAX, sum ? sum : warn, sum ? sn : wn);
-	memmove(kind, strstr(kind, "ThreadSanitizer: ") + 17,
-		strlen(strstr(kind, "ThreadSanitizer: ") + 17) + 1);
-	snprintf(loc, TEXT_MAX, "?");
-	in = strstr(kind, " in ");
-	if (in) {
-		*in = '\0';
-		sp = strrchr(kind, ' ');
-		if (sp) {
-			short_location(loc, TEXT_MAX, sp + 1,
-				       (long)strlen(sp + 1));
-			*sp = '\0';
-		}
-	} else if ((sp = strchr(kind, '(')) != NULL) {
-		*sp = '\0'; /* "data race (pid=123)" */
+	o->report = calloc(1, sizeof(*o->report));
+	if (!o->report || reports_parse(tool, log, len, o->report) < 0) {
+		free(o->report);
+		o->report = NULL;
+		return -1;
 	}
-	return warn;
+	r = report_first(o->report);
+	if (!r)
+		return -1;
+	while ((n = next_line(log, len, &pos, &line)) >= 0 &&
+	       k++ < r->first_line)
+		;
+	if (n >= 0)
+		add_evidence(o, line, (size_t)n);
+	n = report_explain(o->report, r, lines, MAX_EVIDENCE - 1);
+	for (int i = 0; i < n; i++)
+		add_evidence(o, lines[i], strlen(lines[i]));
+	return 0;
 }
 
 static void judge_tsan(const struct check *c, const char *log, size_t len,
-		       int status, bool verbose, struct outcome *o)
+		       int status, struct outcome *o)
 {
 	struct stat_line s = parse_stat(log, len);
-	char kind[TEXT_MAX], loc[TEXT_MAX];
-	const char *warn = tsan_first(log, len, kind, loc);
+	const struct report_item *r;
 
-	if (warn) {
-		figure(o, "%s reported at %s", trim(kind), loc);
-		report_evidence(o, warn, log, len, verbose ? MAX_EVIDENCE : 6);
+	if (detector_report(REPORT_TSAN, log, len, o) == 0 &&
+	    (r = report_first(o->report)) != NULL) {
+		char at[REPORT_NAME];
+
+		figure(o, "%s reported at %s", r->kind,
+		       report_where(report_own_frame(&r->acc[0].stack), at,
+				    sizeof(at)));
 		o->pass = c->expect_race;
 		return;
 	}
@@ -616,7 +681,7 @@ static void judge_tsan(const struct check *c, const char *log, size_t len,
 		return;
 	}
 	o->pass = WIFEXITED(status) &&
-		  (c->expect_silent ? WEXITSTATUS(status) != 66
+		  (c->expect_silent ? WEXITSTATUS(status) != PROTO_EXIT_TSAN
 				    : WEXITSTATUS(status) == 0 &&
 					      (!s.found || s.failures == 0));
 	if (!o->pass) {
@@ -631,73 +696,16 @@ static void judge_tsan(const struct check *c, const char *log, size_t len,
 		figure(o, "no report");
 }
 
-/* "==123== ERROR SUMMARY: 4 errors from 2 contexts" gives 4; -1 if absent. */
-static int valgrind_errors(const char *log, size_t len)
-{
-	char buf[TEXT_MAX];
-	const char *sum;
-	int errors = -1;
-	long n;
-
-	sum = find_line(log, len, "ERROR SUMMARY:", &n);
-	if (sum) {
-		copy_line(buf, sizeof(buf), sum, n);
-		sscanf(strstr(buf, "ERROR SUMMARY:"), "ERROR SUMMARY: %d",
-		       &errors);
-	}
-	return errors;
-}
-
-/*
- * The first report's headline ("Possible data race during read of size 4")
- * into what, and the first "(file.c:26)" under it into loc. Returns the
- * headline's line in the log, or NULL if no known headline is there.
- */
-static const char *valgrind_first(const char *log, size_t len, char *what,
-				  char *loc)
-{
-	static const char *const headlines[] = {
-		"Possible data race", "Conflicting ", "Lock at ", "lock order",
-		"unlocked a not-locked", "Thread #"};
-	const char *first = NULL, *at, *p, *end, *open, *close;
-	long fn = 0, an;
-	char *cut;
-
-	snprintf(what, TEXT_MAX, "an error");
-	snprintf(loc, TEXT_MAX, "?");
-	for (size_t i = 0; i < sizeof(headlines) / sizeof(headlines[0]) &&
-			   !first;
-	     i++)
-		first = find_line(log, len, headlines[i], &fn);
-	if (!first)
-		return NULL;
-	/* Skip the "==123== " prefix; cut the address and the thread. */
-	p = first;
-	end = first + fn;
-	while (p < end && (*p == '=' || isdigit((unsigned char)*p)))
-		p++;
-	while (p < end && *p == ' ')
-		p++;
-	copy_line(what, TEXT_MAX, p, end - p);
-	if ((cut = strstr(what, " at 0x")) != NULL)
-		*cut = '\0';
-	if ((cut = strstr(what, " by thread")) != NULL)
-		*cut = '\0';
-	at = find_line(first, len - (size_t)(first - log), " (", &an);
-	open = at ? memchr(at, '(', (size_t)an) : NULL;
-	close = open ? memchr(open, ')', (size_t)(at + an - open)) : NULL;
-	if (open && close)
-		short_location(loc, TEXT_MAX, open + 1, close - open - 1);
-	return first;
-}
-
 static void judge_valgrind(const struct check *c, const char *log,
-			   size_t len, int status, bool verbose,
-			   struct outcome *o)
+			   size_t len, int status, struct outcome *o)
 {
 	const char *tool = c->kind == KIND_DRD ? "DRD" : "Helgrind";
-	int errors = valgrind_errors(log, len);
+	const struct report_item *r;
+	int errors;
 
+	detector_report(c->kind == KIND_DRD ? REPORT_DRD : REPORT_HELGRIND, log,
+			len, o);
+	errors = o->report && o->report->finished ? o->report->errors : -1;
 	if (errors < 0) {
 		o->pass = false;
 		figure(o, "%s did not finish (no ERROR SUMMARY)", tool);
@@ -705,14 +713,19 @@ static void judge_valgrind(const struct check *c, const char *log,
 		return;
 	}
 	if (errors > 0) {
-		char what[TEXT_MAX], loc[TEXT_MAX];
-		const char *first = valgrind_first(log, len, what, loc);
+		char what[REPORT_LINE], at[REPORT_NAME], *cut;
 
+		r = report_first(o->report);
+		snprintf(what, sizeof(what), "%s", r ? r->header : "an error");
+		if ((cut = strstr(what, " at 0x")) != NULL)
+			*cut = '\0';
+		if ((cut = strstr(what, " by thread")) != NULL)
+			*cut = '\0';
 		figure(o, "%d error%s; first: %s at %s", errors,
-		       errors == 1 ? "" : "s", trim(what), loc);
-		if (first)
-			report_evidence(o, first, log, len,
-					verbose ? MAX_EVIDENCE : 6);
+		       errors == 1 ? "" : "s", trim(what),
+		       report_where(r ? report_own_frame(&r->acc[0].stack)
+				      : NULL,
+				    at, sizeof(at)));
 		o->pass = c->expect_race;
 		return;
 	}
@@ -732,21 +745,15 @@ static void judge_valgrind(const struct check *c, const char *log,
 static void judge_asan(const char *log, size_t len, int status,
 		       struct outcome *o)
 {
-	const char *line;
-	long n;
+	const struct report_item *r;
 
-	line = find_line(log, len, "ERROR: AddressSanitizer:", &n);
-	if (!line)
-		line = find_line(log, len, "runtime error:", &n);
-	if (!line)
-		line = find_line(log, len, "ERROR: LeakSanitizer:", &n);
-	if (line) {
-		char msg[TEXT_MAX];
+	if (detector_report(REPORT_ASAN, log, len, o) == 0 &&
+	    (r = report_first(o->report)) != NULL) {
+		char msg[REPORT_LINE];
 
-		copy_line(msg, sizeof(msg), line, n);
+		snprintf(msg, sizeof(msg), "%s", r->header);
 		o->pass = false;
 		figure(o, "%s", trim(msg));
-		report_evidence(o, line, log, len, 6);
 		return;
 	}
 	judge_program(log, len, status, o);
@@ -768,6 +775,170 @@ static void judge_run(const char *log, size_t len, int status,
 		head_evidence(o, log, len, 6);
 }
 
+/* ---- explore ---------------------------------------------------------- */
+
+/* The explorer's closing line (protocol.h): EXPLORE verdict=... */
+struct explore_line {
+	bool found, failed, complete, has_prob;
+	char strategy[16];
+	unsigned long long schedules;
+	int bound;
+	double seconds, prob;
+};
+
+static struct explore_line parse_explore(const char *log, size_t len)
+{
+	struct explore_line e = {0};
+	char buf[TEXT_MAX], *save = NULL;
+	bool verdict = false, schedules = false;
+	const char *line;
+	long n;
+
+	line = find_last(log, len, PROTO_EXPLORE " ", &n);
+	if (!line)
+		return e;
+	copy_line(buf, sizeof(buf), line, n);
+	for (char *t = strtok_r(buf + strlen(PROTO_EXPLORE), " ", &save); t;
+	     t = strtok_r(NULL, " ", &save)) {
+		char *v = strchr(t, '=');
+
+		if (!v)
+			continue;
+		*v++ = '\0';
+		if (strcmp(t, "verdict") == 0) {
+			verdict = !strcmp(v, "pass") || !strcmp(v, "fail");
+			e.failed = strcmp(v, "fail") == 0;
+		} else if (strcmp(t, "strategy") == 0) {
+			snprintf(e.strategy, sizeof(e.strategy), "%s", v);
+		} else if (strcmp(t, "schedules") == 0) {
+			schedules = sscanf(v, "%llu", &e.schedules) == 1;
+		} else if (strcmp(t, "bound") == 0) {
+			sscanf(v, "%d", &e.bound);
+		} else if (strcmp(t, "complete") == 0) {
+			e.complete = strcmp(v, "yes") == 0;
+		} else if (strcmp(t, "seconds") == 0) {
+			sscanf(v, "%lf", &e.seconds);
+		} else if (strcmp(t, "prob") == 0) {
+			e.has_prob = sscanf(v, "%lf", &e.prob) == 1;
+		}
+	}
+	e.found = verdict && schedules;
+	return e;
+}
+
+/* 1842 as "1,842". */
+static void group_digits(char *dst, size_t cap, unsigned long long v)
+{
+	char raw[32];
+	size_t n, k = 0;
+
+	n = (size_t)snprintf(raw, sizeof(raw), "%llu", v);
+	for (size_t i = 0; i < n && k + 2 < cap; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			dst[k++] = ',';
+		dst[k++] = raw[i];
+	}
+	dst[k] = '\0';
+}
+
+/* "explored all 1,842 schedules with <= 2 preemptions", or what an
+ * incomplete search covered. */
+static void explored(char *dst, size_t cap, const struct explore_line *e)
+{
+	char num[40];
+	const char *s = e->schedules == 1 ? "" : "s";
+
+	group_digits(num, sizeof(num), e->schedules);
+	if (e->complete)
+		snprintf(dst, cap, "explored all %s schedule%s with <= %d "
+				   "preemption%s",
+			 num, s, e->bound, e->bound == 1 ? "" : "s");
+	else if (strcmp(e->strategy, "pct") == 0 && e->has_prob)
+		snprintf(dst, cap, "explored %s schedule%s (incomplete: PCT "
+				   "depth %d, each finds a depth-%d bug with "
+				   "p >= %.3g)",
+			 num, s, e->bound, e->bound, e->prob);
+	else if (strcmp(e->strategy, "dfs") == 0)
+		snprintf(dst, cap, "explored %s schedule%s (incomplete, <= %d "
+				   "preemption%s)",
+			 num, s, e->bound, e->bound == 1 ? "" : "s");
+	else
+		snprintf(dst, cap, "explored %s schedule%s (incomplete, %s)",
+			 num, s, e->strategy[0] ? e->strategy : "?");
+}
+
+/* The text after "PREFIX " on the first line that starts with it. */
+static void tagged_line(char *dst, size_t cap, const char *log, size_t len,
+			const char *prefix)
+{
+	const char *line;
+	size_t pos = 0, plen = strlen(prefix);
+	long n;
+
+	dst[0] = '\0';
+	while ((n = next_line(log, len, &pos, &line)) >= 0)
+		if ((size_t)n > plen && memcmp(line, prefix, plen) == 0 &&
+		    line[plen] == ' ') {
+			copy_line(dst, cap, line + plen + 1, n - (long)plen - 1);
+			return;
+		}
+}
+
+/*
+ * kind = explore: the explorer's verdict, which its exit status must
+ * confirm (0 pass, 1 a failing schedule). The failure's diagnosis is the
+ * figure, its timeline the evidence, its schedule the replay.
+ */
+static void judge_explore(const struct check *c, const char *log, size_t len,
+			  int status, struct outcome *o)
+{
+	struct explore_line e = parse_explore(log, len);
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	char what[TEXT_MAX], diag[TEXT_MAX], num[40];
+	size_t pos = 0, rlen = strlen(PROTO_TIMELINE_ROW);
+	const char *line;
+	long n;
+
+	o->pass = false;
+	if (!e.found) {
+		figure(o, "the explorer ended without its %s line (exit "
+			  "status %d)",
+		       PROTO_EXPLORE, code);
+		head_evidence(o, log, len, 6);
+		return;
+	}
+	if (code != (e.failed ? PROTO_EXIT_FAILED : PROTO_EXIT_OK)) {
+		figure(o, "the explorer said verdict=%s but exited with "
+			  "status %d",
+		       e.failed ? "fail" : "pass", code);
+		head_evidence(o, log, len, 6);
+		return;
+	}
+	explored(what, sizeof(what), &e);
+	if (!e.failed) {
+		o->pass = !c->expect_bug;
+		figure(o, "%s: no failure%s (%.1f s)", what,
+		       c->expect_bug ? ", yet this check expects one" : "",
+		       e.seconds);
+		return;
+	}
+	tagged_line(diag, sizeof(diag), log, len, PROTO_EXPLORE_FAIL);
+	tagged_line(o->sched, sizeof(o->sched), log, len,
+		    PROTO_EXPLORE_SCHED);
+	while ((n = next_line(log, len, &pos, &line)) >= 0)
+		if ((size_t)n >= rlen && memcmp(line, PROTO_TIMELINE_ROW,
+						rlen) == 0)
+			add_row(o, line + rlen, (size_t)n - rlen);
+	o->pass = c->expect_bug;
+	group_digits(num, sizeof(num), e.schedules);
+	if (o->pass)
+		figure(o, "found in %s schedule%s: %s (%.1f s)", num,
+		       e.schedules == 1 ? "" : "s",
+		       diag[0] ? diag : "a failing schedule", e.seconds);
+	else
+		figure(o, "%s", diag[0] ? diag : "a failing schedule");
+}
+
 void judge(const struct check *c, int status, const char *log, size_t len,
 	   unsigned long long seed, bool verbose, struct outcome *o)
 {
@@ -775,9 +946,16 @@ void judge(const struct check *c, int status, const char *log, size_t len,
 	if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) > 128 &&
 	    WEXITSTATUS(status) < 128 + 65)
 		status = WEXITSTATUS(status) - 128; /* as waitpid() would */
+	(void)verbose; /* with V=1 the runner prints the whole log itself */
+	if (o->report) {
+		reports_free(o->report);
+		free(o->report);
+		o->report = NULL;
+	}
 	o->n_evidence = 0;
 	o->runs = 0;
 	o->figure[0] = '\0';
+	o->sched[0] = '\0';
 	o->replay_seed = seed;
 	o->pass = false;
 	if (abnormal(c, status, log, len, o))
@@ -796,17 +974,20 @@ void judge(const struct check *c, int status, const char *log, size_t len,
 		judge_stress(log, len, status, o);
 		break;
 	case KIND_TSAN:
-		judge_tsan(c, log, len, status, verbose, o);
+		judge_tsan(c, log, len, status, o);
 		break;
 	case KIND_HELGRIND:
 	case KIND_DRD:
-		judge_valgrind(c, log, len, status, verbose, o);
+		judge_valgrind(c, log, len, status, o);
 		break;
 	case KIND_ASAN:
 		judge_asan(log, len, status, o);
 		break;
 	case KIND_RUN:
 		judge_run(log, len, status, o);
+		break;
+	case KIND_EXPLORE:
+		judge_explore(c, log, len, status, o);
 		break;
 	}
 	if (o->replay_seed == 0)
