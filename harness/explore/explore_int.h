@@ -66,6 +66,7 @@ struct ex_shared {
 	uint32_t change[4];	 /* PCT's priority change points (steps) */
 	unsigned max_steps;	 /* scheduling points before "livelock" */
 	bool spurious;
+	bool plain; /* plain accesses of 1 to 8 bytes are points too */
 	uint32_t nprefix;
 	uint8_t prefix[EX_MAX_DECISIONS];
 	/* out */

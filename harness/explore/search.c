@@ -32,7 +32,7 @@ enum { MINIMISE_BUDGET = 3000 };
 struct opts {
 	enum ex_strategy strategy;
 	unsigned long bound, depth, runs, seed, max_schedules, max_steps;
-	unsigned long timeout, spurious;
+	unsigned long timeout, spurious, plain;
 };
 
 struct search {
@@ -446,7 +446,7 @@ static void usage(const struct explore_test *t,
 		"usage: %s [--strategy dfs|pct|random] [--bound B] "
 		"[--depth D] [--runs N] [--seed S]\n"
 		"       [--max-schedules N] [--max-steps N] [--timeout S] "
-		"[--spurious 0|1]",
+		"[--spurious 0|1] [--plain 0|1]",
 		t->name);
 	for (const struct scenario_opt *o = opts; o && o->name; o++)
 		fprintf(to, " [--%s N]", o->name);
@@ -463,10 +463,10 @@ static unsigned long *opt_slot(struct opts *o, const char *name,
 {
 	static const char *names[] = {"bound", "depth", "runs", "seed",
 				      "max-schedules", "max-steps",
-				      "timeout", "spurious"};
+				      "timeout", "spurious", "plain"};
 	unsigned long *slots[] = {&o->bound, &o->depth, &o->runs,
 				  &o->seed, &o->max_schedules, &o->max_steps,
-				  &o->timeout, &o->spurious};
+				  &o->timeout, &o->spurious, &o->plain};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(name, names[i]) == 0)
@@ -559,6 +559,7 @@ int explore_main(const struct explore_test *t, const struct scenario_opt *opts,
 	}
 	ex_shm->max_steps = (unsigned)se.o.max_steps;
 	ex_shm->spurious = se.o.spurious != 0;
+	ex_shm->plain = se.o.plain != 0;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);

@@ -35,7 +35,7 @@ table='
 03-ring-buffer chapter_read_slice - single-threaded logic: wrong bytes from a non-zero tail (unit)
 03-ring-buffer index_no_wrap - single-threaded logic (unit, asan)
 03-ring-buffer mpmc_relaxed - a memory order (tsan-order-mpmc)
-03-ring-buffer shared_write_no_lock explore-shared
+03-ring-buffer shared_write_no_lock explore-shared-stream
 03-ring-buffer spsc_full_off_by_one - single-threaded logic: one element too many (unit)
 03-ring-buffer spsc_relaxed - a memory order (tsan-order-spsc)
 03-ring-buffer try_write_all_unlocked_check explore-shared-pct
