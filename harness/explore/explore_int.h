@@ -156,7 +156,6 @@ void ex_thread_finish(void);
 int ex_thread_of(uintptr_t handle);
 void ex_thread_set_handle(int tid, uintptr_t handle);
 bool ex_thread_done(int tid);
-const void *ex_wait_aux(void);
 long ex_real_futex(_Atomic uint32_t *addr, int op, uint32_t val);
 
 /* The parent's side (report.c). */
