@@ -23,8 +23,10 @@ mkdir -p "$work"
 # the judge. Mutants whose Caught-by names an explore check need no row.
 table='
 02-mutex always_wake - a performance bug: every release makes a futex call (futex-count)
+02-mutex deadline_no_carry - an API bug: a deadline futex(2) refuses with EINVAL; the explorer does not judge time (unit)
 02-mutex exec_leaks_lock - an API bug: the lock leaks only when fn fails (unit)
 02-mutex load_store_acquire explore-mutex
+02-mutex post_lock_not_taken - a detector annotation: no effect on any schedule (unit-tsan)
 02-mutex private_futex - between processes: the explorer runs threads of one process (fork)
 02-mutex relaxed_acquire - a memory order: the explorer runs sequentially consistent interleavings (tsan-order)
 02-mutex relaxed_release - a memory order (tsan-order)
