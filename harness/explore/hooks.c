@@ -23,10 +23,15 @@ typedef unsigned long long a64;
 #define SC __ATOMIC_SEQ_CST
 #define PC ((uintptr_t)__builtin_return_address(0))
 
-/* A value as the timeline shows it: small ones in decimal. */
+/* A value as the timeline shows it: small ones in decimal. One that can
+ * only be an address is not shown: it changes from run to run, and a
+ * replay must print the same timeline. */
 static const char *val(char *buf, a64 v)
 {
-	snprintf(buf, 24, v < 100000 ? "%llu" : "0x%llx", v);
+	if (v >> 40)
+		snprintf(buf, 24, "(address)");
+	else
+		snprintf(buf, 24, v < 100000 ? "%llu" : "0x%llx", v);
 	return buf;
 }
 
