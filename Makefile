@@ -9,15 +9,20 @@
 #   make grade SUBMISSIONS=dir   grade a directory of student submissions
 #   make race-detect FILES="a.c b.c"   run every detector over any C program
 #   make dist-student    a copy of the project without solutions/
+#   make gradescope      Gradescope's autograder zip (GRADESCOPE_LABS=2,3)
+#   make fuzz            libFuzzer targets, FUZZ_TIME=seconds each (300)
+#   make soak            servers under wrk with actors coming and going,
+#                        SOAK_TIME=seconds per server (600)
 #   make setup           install the Debian packages the project needs
 #   make clean           remove build/
 #
 # Options: SRC=labs|solutions|DIR  SEED=n (replay)  ONLY=check-id  V=1
-# (full detector output). N may be written 2 or 02.
+# (full detector output)  SCHED=s (with ONLY: replay an explore check's
+# schedule)  STRICT=1 (extensions count). N may be written 2 or 02.
 
 SRC ?= labs
 SHELL := /bin/bash
-export SEED ONLY V SRC
+export SEED ONLY V SRC SCHED STRICT
 
 # `make check-lab 2`: the word after the target names the lab, not a goal.
 LAB_GOALS := check-lab run-lab bench-lab
@@ -29,10 +34,10 @@ ifneq ($(filter $(LAB_GOALS),$(firstword $(MAKECMDGOALS))),)
 endif
 
 .PHONY: help check-lab run-lab check harness test setup clean bench bench-lab \
-	grade race-detect dist-student
+	grade race-detect dist-student gradescope fuzz soak
 
 help:
-	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,22p' Makefile | sed 's/^# \{0,1\}//'
 
 check-lab:
 	@harness/check-lab "$(N)" "$(SRC)"
@@ -73,14 +78,30 @@ race-detect:
 dist-student:
 	@harness/dist-student
 
+gradescope:
+	@harness/gradescope/build
+
+fuzz:
+	@harness/setup --if-missing && FUZZ_TIME=$(FUZZ_TIME) harness/fuzz/run deep
+
+soak:
+	@harness/setup --if-missing && SOAK_TIME=$(SOAK_TIME) harness/soak
+
 clean:
 	rm -rf build dist
 
 # The runner is the project's own code: warnings are errors.
-RUNNER_SRCS := harness/runner/runner.c harness/runner/checks.c \
-	harness/runner/reports.c
-build/tools/runner: $(RUNNER_SRCS) harness/runner/checks.h \
-	harness/runner/reports.h
+RUNNER_SRCS := $(wildcard harness/runner/*.c)
+build/tools/runner: $(RUNNER_SRCS) $(wildcard harness/runner/*.h) \
+		harness/lib/protocol.h
 	@mkdir -p $(@D)
-	gcc -std=c11 -O2 -g -Wall -Wextra -Werror \
+	gcc -std=c11 -O2 -g -Wall -Wextra -Werror -Iharness/lib \
 		-o $@ $(RUNNER_SRCS) $$(pkg-config --cflags --libs jansson)
+
+# protocol.h's facts for the shell and Python tools (harness/lib/protocol.h).
+build/tools/protocol_mirror: harness/lib/protocol_mirror.c harness/lib/protocol.h
+	@mkdir -p $(@D)
+	gcc -std=c11 -O2 -Wall -Wextra -Werror -Iharness/lib -o $@ $<
+build/tools/protocol.sh build/tools/protocol.py: build/tools/protocol.%: \
+		build/tools/protocol_mirror
+	$< $* > $@.tmp && mv $@.tmp $@

@@ -5,7 +5,8 @@
 #
 # builds, for each lab named, build/bench/TAG/bin/bench-NN-name from
 #   - the lab's sources (and those of each earlier lab it USES), taken from
-#     SRCDIR as harness/mk/NN-name.mk lists them, natively with -O2;
+#     SRCDIR as harness/mk/NN-name.mk lists them (found as harness/mk/labs.mk
+#     says), natively with -O2;
 #   - the lab's benchmark cases, harness/bench/NN-name/*.c (gcc, -Werror);
 #   - the Google Benchmark shim, harness/bench/bench.cc (g++),
 # linked with g++. harness/bench/run is the usual way in. A lab's cases may
@@ -21,13 +22,13 @@ LABS ?=
 OUT ?= build/bench/$(TAG)$(if $(filter 1,$(BENCH_ANNOTATE)),-annotated)
 BIN := $(OUT)/bin
 
-include $(wildcard harness/mk/[0-9][0-9]-*.mk)
+include harness/mk/labs.mk
 include $(wildcard harness/bench/[0-9][0-9]-*/bench.mk)
 
 CC := gcc
 CXX := g++
 # The native variant of harness/mk/build.mk: what a user of the lab gets.
-BASE := -std=c11 -D_GNU_SOURCE -g -pthread -O2
+BASE := -std=c11 -D_GNU_SOURCE -g -pthread $(VFLAGS_native)
 WARN := -Wall -Wextra
 # The detectors' annotations (sanitizers/lab_annotate.h) are Valgrind client
 # requests in a native build: a few instructions each, which a real user of
@@ -56,13 +57,8 @@ LAB_FLAGS := $(BASE) $(ANNOTATE) $(LAB_WERROR) $(BENCH_LAB_CFLAGS)
 $(shell mkdir -p $(OUT) && (echo '$(LAB_FLAGS)' | \
 	cmp -s - $(STAMP) || echo '$(LAB_FLAGS)' >$(STAMP)))
 
-uses = $(foreach u,$($(1)_USES),$(call uses,$(u)) $(u))
-deep = $(call uses,$(1)) $(1)
-incs = $(foreach l,$(call deep,$(1)),-I$(SRCDIR)/$(l)/include) -Isanitizers \
-	-Iharness/bench -Iharness/lib
-lab_objs = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$($(1)_SRCS))
-deep_objs = $(foreach l,$(call deep,$(1)),$(call lab_objs,$(l)))
-deep_libs = $(foreach l,$(call deep,$(1)),$($(l)_LDLIBS))
+# uses, deep, deep_objs, deep_libs, deep_incs: harness/mk/labs.mk
+incs = $(call deep_incs,$(1)) -Isanitizers -Iharness/bench -Iharness/lib
 case_objs = $(patsubst harness/bench/%.c,$(OUT)/bobj/%.o,\
 	$(wildcard harness/bench/$(1)/*.c))
 

@@ -7,6 +7,8 @@
 02-mutex_HARNESS_SRCS := harness/scenarios/02-mutex/product.c
 02-mutex_TESTS := test_mutex
 02-mutex_APPS :=
+# the explore variant builds only these (harness/explore/)
+02-mutex_EXPLORE := explore_product explore_mutex
 02-mutex_LDLIBS :=
 # `make run-lab 2` runs these in order, as the chapter runs its programs.
 02-mutex_RUN := thread_product_atomic thread_product_mutex

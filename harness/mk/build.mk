@@ -5,8 +5,9 @@
 #
 # builds, for each lab named and each earlier lab it USES, the lab's sources
 # from SRCDIR, the harness's scenario and test programs, and the lab's apps,
-# into build/VARIANT/TAG/bin/. The top-level Makefile is the usual way in.
-# Each lab says what it has in harness/mk/NN-name.mk.
+# into build/VARIANT/TAG/bin/. harness/check-lab is the usual way in. Each
+# lab says what it has in harness/mk/NN-name.mk; how those parts are found,
+# and the variants' flags, are harness/mk/labs.mk's.
 
 VARIANT ?= native
 SRCDIR ?= labs
@@ -15,26 +16,17 @@ LABS ?=
 OUT := build/$(VARIANT)/$(TAG)
 BIN := $(OUT)/bin
 
-include $(wildcard harness/mk/[0-9][0-9]-*.mk)
+include harness/mk/labs.mk
 
-# -- variants ---------------------------------------------------------------
+# -- variants (harness/mk/labs.mk) --------------------------------------------
 CC := gcc
 CXX := g++
 WARN := -Wall -Wextra
 BASE := -std=c11 -D_GNU_SOURCE -g -pthread
-ifeq ($(VARIANT),native)
-  VFLAGS := -O2
-else ifeq ($(VARIANT),tsan)
-  VFLAGS := -O1 -fsanitize=thread
-else ifeq ($(VARIANT),tsan-order)
-  # TSan judges the lock's own memory orders: see sanitizers/lab_annotate.h
-  VFLAGS := -O1 -fsanitize=thread -DLAB_ANNOTATE_TSAN=0
-else ifeq ($(VARIANT),asan)
-  VFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
-	    -fno-sanitize-recover=all
-else
-  $(error unknown VARIANT '$(VARIANT)'; valid: native tsan tsan-order asan)
+ifeq ($(filter $(VARIANT),$(VARIANTS)),)
+  $(error unknown VARIANT '$(VARIANT)'; valid: $(VARIANTS))
 endif
+VFLAGS := $(VFLAGS_$(VARIANT))
 
 # Warnings are errors in the project's own code. A student's tree (TAG=labs)
 # shows its warnings without stopping the build; `make test` builds the
@@ -47,21 +39,32 @@ endif
 LAB_WERROR := $(if $(filter 1,$(WERROR)),-Werror)
 
 # Every lab asked for, plus what it uses, earlier labs first.
-uses = $(foreach u,$($(1)_USES),$(call uses,$(u)) $(u))
-ALL_LABS := $(sort $(foreach l,$(LABS),$(call uses,$(l)) $(l)))
+ALL_LABS := $(sort $(foreach l,$(LABS),$(call deep,$(l))))
 INCS := $(foreach l,$(ALL_LABS),-I$(SRCDIR)/$(l)/include) -Isanitizers \
 	-Iharness/lib -Iharness/tests
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 CFLAGS_ALL = $(BASE) $(VFLAGS) $(WARN) $(CFLAGS)
-LDFLAGS_ALL = $(BASE) $(VFLAGS) $(LDFLAGS)
+LDFLAGS_ALL = $(BASE) $(VFLAGS) $(VLDFLAGS_$(VARIANT)) $(LDFLAGS)
 
 HLIB := $(OUT)/hobj/lib/preempt.o $(OUT)/hobj/lib/scenario.o
-lab_objs = $(patsubst %.c,$(OUT)/obj/$(1)/%.o,$($(1)_SRCS))
-deep_objs = $(foreach l,$(call uses,$(1)) $(1),$(call lab_objs,$(l)))
 harness_objs = $(patsubst harness/%.c,$(OUT)/hobj/%.o,$($(1)_HARNESS_SRCS))
-deep_libs = $(foreach l,$(call uses,$(1)) $(1),$($(l)_LDLIBS))
+
+# -- the explore variant (harness/explore/, docs/architecture.md) -----------
+# Only the lab's sources are instrumented: their atomics call the hooks of
+# the explorer's runtime, which replaces preempt.c and libtsan. A lab's
+# programs in this variant are its NN_EXPLORE list. The reference mutex
+# spins once before it sleeps, so that the search covers its sleeping path
+# within small preemption bounds (docs/architecture.md says why).
+ifeq ($(VARIANT),explore)
+$(OUT)/obj/%.o: CFLAGS += -fsanitize=thread -DMUTEX_SPIN_LIMIT=1
+HLIB := $(OUT)/hobj/lib/scenario.o \
+	$(patsubst harness/%.c,$(OUT)/hobj/%.o,$(wildcard harness/explore/*.c))
+INCS += -Iharness/explore
+$(foreach l,$(LABS),$(eval $(l)_SCENARIOS := $($(l)_EXPLORE))\
+  $(eval $(l)_TESTS :=)$(eval $(l)_APPS :=))
+endif
 
 # prog_rule LAB, NAME, SOURCE-OBJECT, EXTRA-LIBS
 define prog_rule
@@ -93,6 +96,24 @@ $(shell mkdir -p $(OUT) && echo '$(FLAGS_NOW)' | cmp -s - $(FLAGS_FILE) || \
 $(OUT)/obj/%.o: $(SRCDIR)/%.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(LAB_WERROR) $(INCS) -MMD -MP -c $< -o $@
+
+# -- given code ---------------------------------------------------------------
+# Code the student does not write lives once, in $(GIVEN_DIR)/NN-name/
+# (its own headers in include/), and is built from there whatever SRCDIR
+# is: a submission is built with the official copy, never its own. In
+# harness/mk/NN-name.mk, NN-name_GIVEN lists a lab's given sources (as
+# apps/x.c) and NN-name_PARTS_app the objects an app links besides
+# apps/app.c (as NN-name/apps/y.c). The self-test's mutants of given code
+# point GIVEN_DIR at a patched copy.
+GIVEN_DIR ?= harness/given
+INCS += $(foreach l,$(ALL_LABS),-I$(GIVEN_DIR)/$(l)/include)
+$(foreach l,$(LABS),$(foreach p,$($(l)_APPS),$(eval \
+  $(BIN)/$(p): $(patsubst %.c,$(OUT)/obj/%.o,$($(l)_PARTS_$(p))))))
+GIVEN_OBJS := $(foreach l,$(ALL_LABS),\
+  $(patsubst %.c,$(OUT)/obj/$(l)/%.o,$($(l)_GIVEN)))
+$(GIVEN_OBJS): $(OUT)/obj/%.o: $(GIVEN_DIR)/%.c $(FLAGS_FILE)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Werror $(INCS) -MMD -MP -c $< -o $@
 
 # The harness's code: scenarios, tests and helpers.
 $(OUT)/hobj/%.o: harness/%.c $(FLAGS_FILE)

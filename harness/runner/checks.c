@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "checks.h"
+#include "protocol.h"
 #include "reports.h"
 
 #include <ctype.h>
@@ -21,6 +22,7 @@ static const char *const kind_names[] = {
 	[KIND_STRESS] = "stress",     [KIND_TSAN] = "tsan",
 	[KIND_HELGRIND] = "helgrind", [KIND_DRD] = "drd",
 	[KIND_ASAN] = "asan",	      [KIND_RUN] = "run",
+	[KIND_EXPLORE] = "explore",
 };
 
 const char *kind_name(enum check_kind k)
@@ -77,11 +79,17 @@ static int set_key(struct check *c, const char *k, const char *v)
 		return free(c->hint), c->hint = strdup(v), 0;
 	if (strcmp(k, "expect") == 0) {
 		if (strcmp(v, "race") && strcmp(v, "clean") &&
-		    strcmp(v, "silent"))
+		    strcmp(v, "silent") && strcmp(v, "bug"))
 			return -1;
 		c->expect_race = strcmp(v, "race") == 0;
 		c->expect_silent = strcmp(v, "silent") == 0;
+		c->expect_bug = strcmp(v, "bug") == 0;
 		return 0;
+	}
+	if (strcmp(k, "extension") == 0) {
+		if (!*v)
+			return -1;
+		return free(c->extension), c->extension = strdup(v), 0;
 	}
 	if (strcmp(k, "skeleton") == 0) {
 		if (strcmp(v, "pass") && strcmp(v, "fail"))
@@ -124,6 +132,14 @@ static int finish_check(const char *path, struct check *c)
 			c->line, c->id);
 		return -1;
 	}
+	if ((c->expect_bug && c->kind != KIND_EXPLORE) ||
+	    (c->kind == KIND_EXPLORE && (c->expect_race || c->expect_silent))) {
+		fprintf(stderr,
+			"%s:%d: check [%s]: 'expect = bug' is for explore "
+			"checks, 'race' and 'silent' for detectors\n",
+			path, c->line, c->id);
+		return -1;
+	}
 	if (!c->title)
 		c->title = strdup(c->id);
 	/* The sanitizers reserve terabytes of address space for shadow
@@ -133,6 +149,50 @@ static int finish_check(const char *path, struct check *c)
 			(c->kind == KIND_TSAN || c->kind == KIND_ASAN) ? 0
 								       : 4096;
 	return 0;
+}
+
+/* after = a, b: each id must name an earlier check, so there is no cycle. */
+static int parse_after(const char *path, int lineno, struct check *v, int n,
+		       char *list)
+{
+	struct check *c = &v[n - 1];
+	char *save = NULL;
+
+	c->n_after = 0;
+	for (char *id = strtok_r(list, ", ", &save); id;
+	     id = strtok_r(NULL, ", ", &save)) {
+		int k = 0;
+
+		while (k < n - 1 && strcmp(v[k].id, id) != 0)
+			k++;
+		if (k == n - 1) {
+			fprintf(stderr,
+				"%s:%d: 'after' names '%s', which is not a "
+				"check above [%s]\n",
+				path, lineno, id, c->id);
+			return -1;
+		}
+		if (c->n_after == MAX_AFTER) {
+			fprintf(stderr, "%s:%d: 'after' names more than %d "
+					"checks\n",
+				path, lineno, MAX_AFTER);
+			return -1;
+		}
+		c->after[c->n_after++] = k;
+	}
+	return 0;
+}
+
+static void checks_free(struct check *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(v[i].id);
+		free(v[i].title);
+		free(v[i].run);
+		free(v[i].hint);
+		free(v[i].extension);
+	}
+	free(v);
 }
 
 int checks_load(const char *path, struct check **out)
@@ -159,10 +219,26 @@ int checks_load(const char *path, struct check **out)
 
 			if (!end || end == s + 1)
 				goto syntax;
+			struct check *grown;
+
+			if (!end || end == s + 1)
+				goto syntax;
 			if (c && finish_check(path, c))
 				goto fail;
 			*end = '\0';
-			v = realloc(v, sizeof(*v) * (size_t)(n + 1));
+			for (int k = 0; k < n; k++)
+				if (strcmp(v[k].id, s + 1) == 0) {
+					fprintf(stderr,
+						"%s:%d: a second check [%s]\n",
+						path, lineno, s + 1);
+					goto fail;
+				}
+			grown = realloc(v, sizeof(*v) * (size_t)(n + 1));
+			if (!grown) {
+				fprintf(stderr, "runner: out of memory\n");
+				goto fail;
+			}
+			v = grown;
 			c = &v[n++];
 			check_defaults(c, lineno);
 			c->id = strdup(s + 1);
@@ -172,6 +248,11 @@ int checks_load(const char *path, struct check **out)
 		if (!c || !eq)
 			goto syntax;
 		*eq = '\0';
+		if (strcmp(trim(s), "after") == 0) {
+			if (parse_after(path, lineno, v, n, eq + 1))
+				goto fail;
+			continue;
+		}
 		rc = set_key(c, trim(s), trim(eq + 1));
 		if (rc == -2) {
 			fprintf(stderr, "%s:%d: unknown key '%s'\n", path,
@@ -194,7 +275,7 @@ syntax:
 		lineno);
 fail:
 	fclose(f);
-	free(v);
+	checks_free(v, n);
 	return -1;
 }
 
@@ -214,6 +295,19 @@ static void figure(struct outcome *o, const char *fmt, ...)
 static void add_evidence(struct outcome *o, const char *line, size_t len)
 {
 	if (o->n_evidence >= MAX_EVIDENCE)
+		return;
+	if (len >= TEXT_MAX)
+		len = TEXT_MAX - 1;
+	memcpy(o->evidence[o->n_evidence], line, len);
+	o->evidence[o->n_evidence][len] = '\0';
+	o->n_evidence++;
+}
+
+/* Evidence that may run longer than MAX_EVIDENCE: a timeline, the list of
+ * failing tests. */
+static void add_row(struct outcome *o, const char *line, size_t len)
+{
+	if (o->n_evidence >= MAX_ROWS)
 		return;
 	if (len >= TEXT_MAX)
 		len = TEXT_MAX - 1;
@@ -298,7 +392,8 @@ static void head_evidence(struct outcome *o, const char *log, size_t len,
 
 	while (o->n_evidence < max &&
 	       (l = next_line(log, len, &pos, &line)) >= 0)
-		if (l > 0 && strncmp(line, "STAT ", 5) != 0 &&
+		if (l > 0 && strncmp(line, PROTO_STAT " ",
+				     strlen(PROTO_STAT) + 1) != 0 &&
 		    !tool_line(line, l))
 			add_evidence(o, line, (size_t)l);
 }
@@ -316,12 +411,12 @@ static struct stat_line parse_stat(const char *log, size_t len)
 	const char *line;
 	long n;
 
-	line = find_last(log, len, "STAT ", &n);
+	line = find_last(log, len, PROTO_STAT " ", &n);
 	if (!line)
 		return s;
 	copy_line(buf, sizeof(buf), line, n);
-	s.found = sscanf(buf, "STAT runs=%lu failures=%lu first=%lu seed=%llu",
-			 &s.runs, &s.failures, &s.first, &s.seed) == 4;
+	s.found = sscanf(buf, PROTO_STAT_FMT, &s.runs, &s.failures, &s.first,
+			 &s.seed) == 4;
 	return s;
 }
 
@@ -332,7 +427,7 @@ static void first_failure_text(char *dst, size_t cap, const char *log,
 	const char *line;
 	long n;
 
-	line = find_line(log, len, ": run ", &n);
+	line = find_line(log, len, PROTO_RUN_MARK, &n);
 	if (!line)
 		line = find_line(log, len, "Assertion", &n);
 	if (!line) {
@@ -367,7 +462,7 @@ static bool abnormal(const struct check *c, int status, const char *log,
 	return true;
 }
 
-/* exit status 2 from a scenario: a set-up error such as -ENOSYS. */
+/* PROTO_EXIT_SETUP from a scenario: a set-up error such as -ENOSYS. */
 static bool setup_error(int status, const char *log, size_t len,
 			struct outcome *o)
 {
@@ -375,7 +470,7 @@ static bool setup_error(int status, const char *log, size_t len,
 	size_t pos = 0;
 	long n, last_len = 0;
 
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 2)
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != PROTO_EXIT_SETUP)
 		return false;
 	const char *cur;
 
@@ -383,7 +478,7 @@ static bool setup_error(int status, const char *log, size_t len,
 	 * after whatever ordinary output the program printed. */
 	while ((n = next_line(log, len, &pos, &cur)) >= 0)
 		if (!tool_line(cur, n) && memmem(cur, (size_t)n, ": ", 2) &&
-		    strncmp(cur, "STAT ", 5) != 0) {
+		    strncmp(cur, PROTO_STAT " ", strlen(PROTO_STAT) + 1) != 0) {
 			line = cur;
 			last_len = n;
 		}
@@ -394,13 +489,18 @@ static bool setup_error(int status, const char *log, size_t len,
 		copy_line(msg, sizeof(msg), line, n);
 		figure(o, "%s", msg);
 	} else {
-		figure(o, "exited with status 2");
+		figure(o, "exited with status %d", PROTO_EXIT_SETUP);
 	}
 	o->pass = false;
 	head_evidence(o, log, len, 4);
 	return true;
 }
 
+/*
+ * Check's summary ("66%: Checks: 15, Failures: 9, Errors: 3") gives the
+ * progress, its failure lines ("file.c:57:F:tcase:test_name:0: message")
+ * the failing tests, every one of them.
+ */
 static void judge_unit(const char *log, size_t len, int status,
 		       struct outcome *o)
 {
@@ -416,9 +516,8 @@ static void judge_unit(const char *log, size_t len, int status,
 		sscanf(buf, "%d%%: Checks: %d, Failures: %d, Errors: %d", &pct,
 		       &checks, &failures, &errors);
 	}
-	/* Check's lines: file.c:57:F:tcase:test_name:0: message */
 	while ((n = next_line(log, len, &pos, &line)) >= 0) {
-		char *f[7], *s = buf;
+		char *f[7], *s = buf, ev[TEXT_MAX];
 		int k;
 
 		copy_line(buf, sizeof(buf), line, n);
@@ -432,25 +531,23 @@ static void judge_unit(const char *log, size_t len, int status,
 		if (k < 6 || (strcmp(f[2], "F") && strcmp(f[2], "E")))
 			continue;
 		f[6] = trim(s);
-		if (o->n_evidence == 0)
-			figure(o, "%s: %s", f[4], f[6]);
-		char ev[TEXT_MAX];
 		snprintf(ev, sizeof(ev), "%s:%s %s: %s", f[0], f[1], f[4],
 			 f[6]);
-		add_evidence(o, ev, strlen(ev));
+		add_row(o, ev, strlen(ev));
 	}
 	o->pass = WIFEXITED(status) &&
 		  WEXITSTATUS(status) == 0 && checks > 0 && failures == 0 &&
 		  errors == 0;
-	if (o->pass) {
-		figure(o, "%d tests", checks);
-	} else if (checks == 0) {
+	if (checks == 0) {
+		o->pass = false;
 		figure(o, "the test program ran no test (exit status %d)",
 		       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		head_evidence(o, log, len, 6);
-	} else if (o->n_evidence == 0) {
-		figure(o, "%d of %d tests failed", failures + errors, checks);
+		return;
 	}
+	figure(o, "%d/%d tests pass", checks - failures - errors, checks);
+	if (!o->pass && failures + errors == 0)
+		head_evidence(o, log, len, 6); /* all passed, yet exit != 0 */
 }
 
 static void judge_stress(const char *log, size_t len, int status,
@@ -584,7 +681,7 @@ static void judge_tsan(const struct check *c, const char *log, size_t len,
 		return;
 	}
 	o->pass = WIFEXITED(status) &&
-		  (c->expect_silent ? WEXITSTATUS(status) != 66
+		  (c->expect_silent ? WEXITSTATUS(status) != PROTO_EXIT_TSAN
 				    : WEXITSTATUS(status) == 0 &&
 					      (!s.found || s.failures == 0));
 	if (!o->pass) {
@@ -678,6 +775,170 @@ static void judge_run(const char *log, size_t len, int status,
 		head_evidence(o, log, len, 6);
 }
 
+/* ---- explore ---------------------------------------------------------- */
+
+/* The explorer's closing line (protocol.h): EXPLORE verdict=... */
+struct explore_line {
+	bool found, failed, complete, has_prob;
+	char strategy[16];
+	unsigned long long schedules;
+	int bound;
+	double seconds, prob;
+};
+
+static struct explore_line parse_explore(const char *log, size_t len)
+{
+	struct explore_line e = {0};
+	char buf[TEXT_MAX], *save = NULL;
+	bool verdict = false, schedules = false;
+	const char *line;
+	long n;
+
+	line = find_last(log, len, PROTO_EXPLORE " ", &n);
+	if (!line)
+		return e;
+	copy_line(buf, sizeof(buf), line, n);
+	for (char *t = strtok_r(buf + strlen(PROTO_EXPLORE), " ", &save); t;
+	     t = strtok_r(NULL, " ", &save)) {
+		char *v = strchr(t, '=');
+
+		if (!v)
+			continue;
+		*v++ = '\0';
+		if (strcmp(t, "verdict") == 0) {
+			verdict = !strcmp(v, "pass") || !strcmp(v, "fail");
+			e.failed = strcmp(v, "fail") == 0;
+		} else if (strcmp(t, "strategy") == 0) {
+			snprintf(e.strategy, sizeof(e.strategy), "%s", v);
+		} else if (strcmp(t, "schedules") == 0) {
+			schedules = sscanf(v, "%llu", &e.schedules) == 1;
+		} else if (strcmp(t, "bound") == 0) {
+			sscanf(v, "%d", &e.bound);
+		} else if (strcmp(t, "complete") == 0) {
+			e.complete = strcmp(v, "yes") == 0;
+		} else if (strcmp(t, "seconds") == 0) {
+			sscanf(v, "%lf", &e.seconds);
+		} else if (strcmp(t, "prob") == 0) {
+			e.has_prob = sscanf(v, "%lf", &e.prob) == 1;
+		}
+	}
+	e.found = verdict && schedules;
+	return e;
+}
+
+/* 1842 as "1,842". */
+static void group_digits(char *dst, size_t cap, unsigned long long v)
+{
+	char raw[32];
+	size_t n, k = 0;
+
+	n = (size_t)snprintf(raw, sizeof(raw), "%llu", v);
+	for (size_t i = 0; i < n && k + 2 < cap; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			dst[k++] = ',';
+		dst[k++] = raw[i];
+	}
+	dst[k] = '\0';
+}
+
+/* "explored all 1,842 schedules with <= 2 preemptions", or what an
+ * incomplete search covered. */
+static void explored(char *dst, size_t cap, const struct explore_line *e)
+{
+	char num[40];
+	const char *s = e->schedules == 1 ? "" : "s";
+
+	group_digits(num, sizeof(num), e->schedules);
+	if (e->complete)
+		snprintf(dst, cap, "explored all %s schedule%s with <= %d "
+				   "preemption%s",
+			 num, s, e->bound, e->bound == 1 ? "" : "s");
+	else if (strcmp(e->strategy, "pct") == 0 && e->has_prob)
+		snprintf(dst, cap, "explored %s schedule%s (incomplete: PCT "
+				   "depth %d, each finds a depth-%d bug with "
+				   "p >= %.3g)",
+			 num, s, e->bound, e->bound, e->prob);
+	else if (strcmp(e->strategy, "dfs") == 0)
+		snprintf(dst, cap, "explored %s schedule%s (incomplete, <= %d "
+				   "preemption%s)",
+			 num, s, e->bound, e->bound == 1 ? "" : "s");
+	else
+		snprintf(dst, cap, "explored %s schedule%s (incomplete, %s)",
+			 num, s, e->strategy[0] ? e->strategy : "?");
+}
+
+/* The text after "PREFIX " on the first line that starts with it. */
+static void tagged_line(char *dst, size_t cap, const char *log, size_t len,
+			const char *prefix)
+{
+	const char *line;
+	size_t pos = 0, plen = strlen(prefix);
+	long n;
+
+	dst[0] = '\0';
+	while ((n = next_line(log, len, &pos, &line)) >= 0)
+		if ((size_t)n > plen && memcmp(line, prefix, plen) == 0 &&
+		    line[plen] == ' ') {
+			copy_line(dst, cap, line + plen + 1, n - (long)plen - 1);
+			return;
+		}
+}
+
+/*
+ * kind = explore: the explorer's verdict, which its exit status must
+ * confirm (0 pass, 1 a failing schedule). The failure's diagnosis is the
+ * figure, its timeline the evidence, its schedule the replay.
+ */
+static void judge_explore(const struct check *c, const char *log, size_t len,
+			  int status, struct outcome *o)
+{
+	struct explore_line e = parse_explore(log, len);
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	char what[TEXT_MAX], diag[TEXT_MAX], num[40];
+	size_t pos = 0, rlen = strlen(PROTO_TIMELINE_ROW);
+	const char *line;
+	long n;
+
+	o->pass = false;
+	if (!e.found) {
+		figure(o, "the explorer ended without its %s line (exit "
+			  "status %d)",
+		       PROTO_EXPLORE, code);
+		head_evidence(o, log, len, 6);
+		return;
+	}
+	if (code != (e.failed ? PROTO_EXIT_FAILED : PROTO_EXIT_OK)) {
+		figure(o, "the explorer said verdict=%s but exited with "
+			  "status %d",
+		       e.failed ? "fail" : "pass", code);
+		head_evidence(o, log, len, 6);
+		return;
+	}
+	explored(what, sizeof(what), &e);
+	if (!e.failed) {
+		o->pass = !c->expect_bug;
+		figure(o, "%s: no failure%s (%.1f s)", what,
+		       c->expect_bug ? ", yet this check expects one" : "",
+		       e.seconds);
+		return;
+	}
+	tagged_line(diag, sizeof(diag), log, len, PROTO_EXPLORE_FAIL);
+	tagged_line(o->sched, sizeof(o->sched), log, len,
+		    PROTO_EXPLORE_SCHED);
+	while ((n = next_line(log, len, &pos, &line)) >= 0)
+		if ((size_t)n >= rlen && memcmp(line, PROTO_TIMELINE_ROW,
+						rlen) == 0)
+			add_row(o, line + rlen, (size_t)n - rlen);
+	o->pass = c->expect_bug;
+	group_digits(num, sizeof(num), e.schedules);
+	if (o->pass)
+		figure(o, "found in %s schedule%s: %s (%.1f s)", num,
+		       e.schedules == 1 ? "" : "s",
+		       diag[0] ? diag : "a failing schedule", e.seconds);
+	else
+		figure(o, "%s", diag[0] ? diag : "a failing schedule");
+}
+
 void judge(const struct check *c, int status, const char *log, size_t len,
 	   unsigned long long seed, bool verbose, struct outcome *o)
 {
@@ -694,6 +955,7 @@ void judge(const struct check *c, int status, const char *log, size_t len,
 	o->n_evidence = 0;
 	o->runs = 0;
 	o->figure[0] = '\0';
+	o->sched[0] = '\0';
 	o->replay_seed = seed;
 	o->pass = false;
 	if (abnormal(c, status, log, len, o))
@@ -723,6 +985,9 @@ void judge(const struct check *c, int status, const char *log, size_t len,
 		break;
 	case KIND_RUN:
 		judge_run(log, len, status, o);
+		break;
+	case KIND_EXPLORE:
+		judge_explore(c, log, len, status, o);
 		break;
 	}
 	if (o->replay_seed == 0)

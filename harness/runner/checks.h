@@ -5,12 +5,15 @@
  * A checks file is a list of blocks:
  *
  *   [stress-mutex]                 the check's id (for ONLY= and replay)
- *   kind    = stress               unit race stress tsan helgrind drd asan run
+ *   kind    = stress               unit race stress tsan helgrind drd asan
+ *                                  run explore
  *   title   = thread_product_mutex x5000
  *   run     = $NATIVE/thread_product_mutex --runs 5000 --noise --seed $SEED
  *   expect  = clean                detectors only: race, clean (no report
  *                                  and the program succeeds) or silent (no
- *                                  report, whatever the program concluded)
+ *                                  report, whatever the program concluded);
+ *                                  explore: clean (default) or bug (the
+ *                                  explorer must find a failing schedule)
  *   timeout = 20                   seconds per process (default 30)
  *   repeat  = 5                    whole-process runs, seeds SEED..SEED+4
  *   hint    = a lost wake-up?      said when the check fails
@@ -18,6 +21,11 @@
  *   skeleton = pass                the untouched skeleton passes it (it
  *                                  exercises only harness code); default fail
  *   memory  = 2048                 address-space limit in MiB, or none
+ *   after   = unit, explore-mutex  start only once these (earlier) checks
+ *                                  finished; if one failed, this one is
+ *                                  skipped with a line that names it
+ *   extension = MPMC               an optional extension: reported apart,
+ *                                  its failures do not fail the lab
  *
  * Lines starting with # are comments. run is handed to /bin/sh, so $NATIVE,
  * $TSAN, $SEED and the other variables the runner exports expand there.
@@ -39,9 +47,15 @@ enum check_kind {
 	KIND_DRD,
 	KIND_ASAN,
 	KIND_RUN,
+	KIND_EXPLORE,
 };
 
-enum { MAX_EVIDENCE = 8, TEXT_MAX = 512 };
+/*
+ * MAX_EVIDENCE: the lines of evidence a failure usually shows. A unit
+ * check names every failing test, and an explore check shows its whole
+ * timeline, up to MAX_ROWS lines.
+ */
+enum { MAX_EVIDENCE = 8, MAX_ROWS = 160, MAX_AFTER = 8, TEXT_MAX = 512 };
 
 struct check {
 	char *id;
@@ -51,27 +65,33 @@ struct check {
 	char *hint;
 	bool expect_race;   /* detectors: a report is the expected outcome */
 	bool expect_silent; /* no report; the program's verdict is not ours */
+	bool expect_bug;    /* explore: a failing schedule is the outcome */
 	bool skeleton_pass;
 	int timeout_s;
 	int repeat;
 	int points;
 	long memory_mib; /* 0: no limit */
 	int line;        /* where the block starts in the file */
+	char *extension; /* NULL: a required check */
+	int after[MAX_AFTER]; /* indexes of earlier checks in the file */
+	int n_after;
 };
 
 /* What the runner concluded from one or more processes of a check. */
 struct outcome {
 	bool pass;
+	bool skipped; /* not run: a check it comes after failed */
 	bool timed_out;
 	int signal; /* the signal that killed the last process, or 0 */
 	char figure[TEXT_MAX];
-	char evidence[MAX_EVIDENCE][TEXT_MAX];
+	char evidence[MAX_ROWS][TEXT_MAX];
 	int n_evidence;
 	unsigned long long replay_seed;
 	double seconds;
 	int processes;
 	unsigned long runs; /* in-process runs the last process reported */
 	char log[TEXT_MAX]; /* the log of the run that decided */
+	char sched[TEXT_MAX]; /* explore: the failing schedule, or "" */
 	struct report_set *report; /* a detector's parsed reports, or NULL */
 };
 

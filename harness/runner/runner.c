@@ -3,17 +3,26 @@
  * The check runner: runs a lab's checks (checks.h) as child processes, up to
  * one per core at a time, each in its own process group under a timeout and
  * resource limits, and prints one line per check in the file's order, then
- * "labNN: X passed, Y failed". Student code is untrusted: a hang becomes a
+ * "labNN: X passed, Y failed[, Z skipped]" (and the required checks and each
+ * extension apart, where a lab has extensions). A check may wait for others
+ * (after = ...) and is skipped when one of them failed. Everything printed
+ * is also written as JSON (docs/architecture.md, "Results JSON"), the one
+ * thing other tools read. Student code is untrusted: a hang becomes a
  * timeout verdict, a crash names its signal, and the runner itself never
  * waits on anything without a deadline.
  */
 #define _GNU_SOURCE
+#include "build.h"
 #include "checks.h"
+#include "protocol.h"
+#include "results.h"
 #include "reports.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,6 +48,12 @@ struct opts {
 	int jobs;
 	int max_timeout; /* seconds; caps every check's timeout, 0: none */
 	bool verbose;
+	bool strict;     /* extensions count as required */
+	bool list;       /* --list: print the parsed checks as JSON */
+	const char *tree;         /* the student's tree, for build messages */
+	const char *build_failed; /* the variant whose build failed, or NULL */
+	struct build *build;
+	double t0;
 	struct job *jobs_base; /* for naming cgroups */
 };
 
@@ -51,6 +66,8 @@ struct job {
 	unsigned long runs; /* in-process runs over all repetitions */
 	bool done;
 	bool killed;        /* past its timeout: SIGKILL sent, not reaped yet */
+	int after[MAX_AFTER]; /* jobs to wait for: indexes into the jobs */
+	int n_after;
 	bool printed;
 	double started;     /* of the whole check */
 	double proc_started;
@@ -78,15 +95,42 @@ static void usage(FILE *to)
 	fprintf(to,
 		"usage: runner [--label L] [--seed N] [--only GLOB] [--jobs N]\n"
 		"              [--json FILE] [--logs DIR] [--replay CMD]\n"
-		"              [--max-timeout S] [-v] CHECKS\n"
+		"              [--max-timeout S] [--strict] [-v]\n"
+		"              [--tree DIR] [--build VARIANT=LOG ...]\n"
+		"              [--build-failed VARIANT] CHECKS\n"
+		"       runner --list CHECKS\n"
 		"       runner --parse-report tsan|helgrind|drd|asan LOG\n");
+}
+
+static int arg_error(const char *fmt, const char *what)
+{
+	fputs("runner: ", stderr);
+	fprintf(stderr, fmt, what);
+	fputc('\n', stderr);
+	return -1;
+}
+
+/* A whole decimal number in [lo, hi], or -1. */
+static int parse_num(const char *v, unsigned long long lo,
+		     unsigned long long hi, unsigned long long *out)
+{
+	char *end;
+
+	errno = 0;
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	*out = strtoull(v, &end, 10);
+	return errno || *end || *out < lo || *out > hi ? -1 : 0;
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	struct build *build = o->build;
+	unsigned long long num;
 
-	*o = (struct opts){.label = "lab", .log_dir = "build/results/logs",
+	*o = (struct opts){.build = build, .label = "lab",
+			   .log_dir = "build/results/logs",
 			   .replay = "make check-lab", .jobs = n > 0 ? (int)n : 1,
 			   .seed = (unsigned long long)time(NULL) % 100000};
 	for (int i = 1; i < argc; i++) {
@@ -96,34 +140,80 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->verbose = true;
 			continue;
 		}
+		if (strcmp(a, "--strict") == 0) {
+			o->strict = true;
+			continue;
+		}
+		if (strcmp(a, "--list") == 0) {
+			o->list = true;
+			continue;
+		}
 		if (a[0] != '-') {
+			if (o->checks_path)
+				return arg_error("one checks file, not two "
+						 "(%s)",
+						 a);
 			o->checks_path = a;
 			continue;
 		}
 		if (!v)
-			return -1;
+			return arg_error("%s needs a value", a);
 		i++;
-		if (strcmp(a, "--label") == 0)
+		if (strcmp(a, "--label") == 0) {
 			o->label = v;
-		else if (strcmp(a, "--only") == 0)
+		} else if (strcmp(a, "--only") == 0) {
 			o->only = *v ? v : NULL;
-		else if (strcmp(a, "--json") == 0)
+		} else if (strcmp(a, "--json") == 0) {
 			o->json_path = v;
-		else if (strcmp(a, "--logs") == 0)
+		} else if (strcmp(a, "--logs") == 0) {
 			o->log_dir = v;
-		else if (strcmp(a, "--replay") == 0)
+		} else if (strcmp(a, "--replay") == 0) {
 			o->replay = v;
-		else if (strcmp(a, "--seed") == 0 && *v)
-			o->seed = strtoull(v, NULL, 10);
-		else if (strcmp(a, "--jobs") == 0 && atoi(v) > 0)
-			o->jobs = atoi(v);
-		else if (strcmp(a, "--max-timeout") == 0 && atoi(v) > 0)
-			o->max_timeout = atoi(v);
-		else if (strcmp(a, "--seed") != 0 && strcmp(a, "--jobs") != 0 &&
-			 strcmp(a, "--max-timeout") != 0)
-			return -1;
+		} else if (strcmp(a, "--seed") == 0) {
+			if (parse_num(v, 0, ULLONG_MAX / 2, &o->seed))
+				return arg_error("--seed wants a number such "
+						 "as 41, not '%s'",
+						 v);
+		} else if (strcmp(a, "--jobs") == 0) {
+			if (parse_num(v, 1, 1024, &num))
+				return arg_error("--jobs wants a number from "
+						 "1 to 1024, not '%s'",
+						 v);
+			o->jobs = (int)num;
+		} else if (strcmp(a, "--tree") == 0) {
+			o->tree = v;
+		} else if (strcmp(a, "--build") == 0) {
+			if (build_add(o->build, v))
+				return arg_error("--build wants VARIANT=LOG "
+						 "(at most 8), not '%s'",
+						 v);
+		} else if (strcmp(a, "--build-failed") == 0) {
+			o->build_failed = v;
+		} else if (strcmp(a, "--max-timeout") == 0) {
+			if (parse_num(v, 1, 3600, &num))
+				return arg_error("--max-timeout wants seconds "
+						 "from 1 to 3600, not '%s'",
+						 v);
+			o->max_timeout = (int)num;
+		} else {
+			return arg_error("unknown option %s", a);
+		}
 	}
-	return o->checks_path ? 0 : -1;
+	if (!o->checks_path)
+		return arg_error("which checks file?%s", "");
+	if (o->build_failed) {
+		int k = 0;
+
+		while (k < o->build->n_variants &&
+		       strcmp(o->build->variant[k], o->build_failed) != 0)
+			k++;
+		if (k == o->build->n_variants)
+			return arg_error("--build-failed %s: no --build "
+					 "gives its log",
+					 o->build_failed);
+		o->build->failed = k;
+	}
+	return 0;
 }
 
 static void set_limit(int res, rlim_t v)
@@ -232,6 +322,22 @@ static void cgroup_clear(struct job *j)
 	j->cgroup[0] = '\0';
 }
 
+/*
+ * Grading: harness/grade names a sandbox (harness/sandbox) in LAB_SANDBOX,
+ * and every check then runs inside it, as an unprivileged user that sees
+ * nothing of the runner. Returns only when there is none.
+ */
+static void exec_sandboxed(const char *run)
+{
+	const char *box = getenv("LAB_SANDBOX");
+
+	if (box && *box) {
+		execl(box, box, "run", "--", "/bin/sh", "-c", run,
+		      (char *)NULL);
+		_exit(127);
+	}
+}
+
 /* In the child: limits, its own process group, output to the log, exec. */
 static void exec_check(const struct check *c, const char *log_path,
 		       const char *cgroup, unsigned long long seed)
@@ -267,6 +373,7 @@ static void exec_check(const struct check *c, const char *log_path,
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
+	exec_sandboxed(c->run);
 	execl("/bin/sh", "sh", "-c", c->run, (char *)NULL);
 	_exit(127);
 }
@@ -301,13 +408,14 @@ static int start(const struct opts *o, struct job *j)
  * report and the closing lines (STAT, RESULT, ERROR SUMMARY) both count. */
 static char *read_log(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f;
 	char *buf = malloc(MAX_LOG + 128);
 	struct stat st;
 
 	*len = 0;
 	if (!buf)
 		return NULL;
+	f = fopen(path, "r");
 	if (f && fstat(fileno(f), &st) == 0) {
 		if (st.st_size <= MAX_LOG) {
 			*len = fread(buf, 1, MAX_LOG, f);
@@ -329,7 +437,8 @@ static char *read_log(const char *path, size_t *len)
 	return buf;
 }
 
-/* A process of j ended (status) or was killed at its deadline (-1). */
+/* A process of j ended: status is as judge() takes it (checks.h), a
+ * waitpid() status or JUDGE_TIMED_OUT or JUDGE_LOST. */
 static void finished(const struct opts *o, struct job *j, int status)
 {
 	size_t len;
@@ -379,7 +488,15 @@ static void print_log(const char *path)
 static void print_result(const struct opts *o, struct job *j)
 {
 	const struct outcome *r = &j->out;
+	char cmd[2 * TEXT_MAX];
 
+	if (r->skipped) {
+		printf("%-6s %-9s %-40s SKIP  %s\n", o->label,
+		       kind_name(j->c->kind), j->c->title, r->figure);
+		fflush(stdout);
+		j->printed = true;
+		return;
+	}
 	printf("%-6s %-9s %-40s %s  %s (%.1fs)\n", o->label,
 	       kind_name(j->c->kind), j->c->title, r->pass ? "PASS" : "FAIL",
 	       r->figure, r->seconds);
@@ -392,49 +509,26 @@ static void print_result(const struct opts *o, struct job *j)
 	if (!r->pass) {
 		if (j->c->hint)
 			printf("         hint: %s\n", j->c->hint);
-		printf("         replay: %s SEED=%llu ONLY=%s   log: %s\n",
-		       o->replay, r->replay_seed, j->c->id, r->log);
+		replay_command(cmd, sizeof(cmd), o->replay, j->c, r);
+		printf("         replay: %s   log: %s\n", cmd, r->log);
 	}
 	fflush(stdout);
 	j->printed = true;
 }
 
-static void write_json(const struct opts *o, struct job *jobs, int n,
-		       int passed, int failed)
+static void write_json(const struct opts *o, const struct check *checks,
+		       struct job *jobs, int n, const struct tally *t)
 {
-	json_t *root = json_object(), *arr = json_array();
+	json_t *root = results_json(o->label, o->seed, o->strict, t,
+				    now() - o->t0, interrupted != 0);
+	json_t *arr = json_array();
 
-	for (int i = 0; i < n; i++) {
-		const struct check *c = jobs[i].c;
-		const struct outcome *r = &jobs[i].out;
-		json_t *ev = json_array();
-
-		for (int k = 0; k < r->n_evidence; k++)
-			json_array_append_new(ev, json_string(r->evidence[k]));
-		json_t *check = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:i, s:i, "
-				  "s:I, s:b, s:b, s:o, s:s}",
-				  "id", c->id, "kind", kind_name(c->kind),
-				  "title", c->title, "verdict",
-				  r->pass ? "pass" : "fail", "figure",
-				  r->figure, "seconds", r->seconds, "points",
-				  c->points, "processes", r->processes,
-				  "seed", (json_int_t)r->replay_seed,
-				  "timed_out", r->timed_out, "skeleton_pass",
-				  c->skeleton_pass, "evidence", ev, "log",
-				  r->log);
-
-		json_object_set_new(check, "report",
-				    r->report ? reports_to_json(r->report)
-					      : json_null());
-		json_array_append_new(arr, check);
-	}
-	json_object_set_new(root, "label", json_string(o->label));
-	json_object_set_new(root, "seed", json_integer((json_int_t)o->seed));
-	json_object_set_new(root, "passed", json_integer(passed));
-	json_object_set_new(root, "failed", json_integer(failed));
+	for (int i = 0; i < n; i++)
+		json_array_append_new(arr, check_json(checks, jobs[i].c,
+						      &jobs[i].out, o->replay));
 	json_object_set_new(root, "checks", arr);
-	if (json_dump_file(root, o->json_path, JSON_INDENT(2)) != 0)
-		fprintf(stderr, "runner: cannot write %s\n", o->json_path);
+	json_object_set_new(root, "build", build_json(o->build));
+	results_write(o->json_path, root);
 	json_decref(root);
 }
 
@@ -498,34 +592,76 @@ static int poll_jobs(const struct opts *o, struct job *jobs, int n)
 	return running;
 }
 
-static int run_all(const struct opts *o, struct job *jobs, int n)
+/*
+ * Whether j may start: 1 when every check it comes after passed, 0 while
+ * one is still running, -1 when one failed or was skipped (then j is
+ * skipped, naming the check that failed first).
+ */
+static int ready(struct job *jobs, struct job *j)
 {
-	int next = 0, printed = 0, passed = 0, failed = 0;
-	struct timespec tick = {0, 5 * 1000 * 1000};
+	for (int k = 0; k < j->n_after; k++)
+		if (!jobs[j->after[k]].done)
+			return 0;
+	for (int k = 0; k < j->n_after; k++) {
+		const struct job *d = &jobs[j->after[k]];
 
-	while (printed < n && !interrupted) {
-		int running = poll_jobs(o, jobs, n);
-
-		/* Continue repetitions, then start new checks. */
-		for (int i = 0; i < n && running < o->jobs; i++) {
-			struct job *j = &jobs[i];
-
-			if (j->rep > 0 && !j->done && j->pid == 0 &&
-			    start(o, j) == 0)
-				running++;
+		if (d->out.skipped) {
+			/* the same root cause, named once */
+			memcpy(j->out.figure, d->out.figure, TEXT_MAX);
+			return -1;
 		}
-		while (next < n && running < o->jobs) {
-			if (start(o, &jobs[next]) < 0)
-				break;
-			next++;
+		if (!d->out.pass) {
+			snprintf(j->out.figure, TEXT_MAX, "%s found %.400s: fix "
+				 "it first", d->c->id, d->out.figure);
+			return -1;
+		}
+	}
+	return 1;
+}
+
+/* Start what may start: repetitions first, then new checks in order. */
+static int start_more(const struct opts *o, struct job *jobs, int n,
+		      int running)
+{
+	for (int i = 0; i < n && running < o->jobs; i++) {
+		struct job *j = &jobs[i];
+
+		if (j->rep > 0 && !j->done && j->pid == 0 &&
+		    start(o, j) == 0)
+			running++;
+	}
+	for (int i = 0; i < n; i++) {
+		struct job *j = &jobs[i];
+		int r;
+
+		if (j->rep > 0 || j->done)
+			continue;
+		r = ready(jobs, j);
+		if (r < 0) {
+			j->out.skipped = true;
+			j->done = true;
+		} else if (r > 0 && running < o->jobs) {
+			if (start(o, j) < 0)
+				break; /* fork failed: again at the next tick */
 			running++;
 		}
+	}
+	return running;
+}
+
+static int run_all(const struct opts *o, const struct check *checks,
+		   struct job *jobs, int n)
+{
+	struct timespec tick = {0, 5 * 1000 * 1000};
+	struct tally t = {0};
+	char line[2 * TEXT_MAX];
+	int printed = 0;
+
+	while (printed < n && !interrupted) {
+		start_more(o, jobs, n, poll_jobs(o, jobs, n));
 		while (printed < n && jobs[printed].done) {
 			print_result(o, &jobs[printed]);
-			if (jobs[printed].out.pass)
-				passed++;
-			else
-				failed++;
+			tally_add(&t, jobs[printed].c, &jobs[printed].out);
 			printed++;
 		}
 		if (printed < n)
@@ -539,14 +675,16 @@ static int run_all(const struct opts *o, struct job *jobs, int n)
 			snprintf(jobs[i].out.figure, TEXT_MAX,
 				 "not finished: interrupted");
 			jobs[i].out.pass = false;
-			failed++;
+			jobs[i].out.skipped = false;
+			tally_add(&t, jobs[i].c, &jobs[i].out);
 		}
 	}
-	printf("%s: %d passed, %d failed\n", o->label, passed, failed);
+	tally_line(line, sizeof(line), o->label, &t, now() - o->t0);
+	printf("%s\n", line);
 	fflush(stdout);
 	if (o->json_path)
-		write_json(o, jobs, n, passed, failed);
-	return failed == 0 && !interrupted ? 0 : 1;
+		write_json(o, checks, jobs, n, &t);
+	return interrupted ? 1 : tally_status(&t, o->strict);
 }
 
 static void mkdirs(const char *path)
@@ -576,6 +714,93 @@ static bool selected(const char *only, const char *id)
 		if (fnmatch(p, id, 0) == 0)
 			return true;
 	return false;
+}
+
+/* The build failed: no check runs; each is reported skipped, and the
+ * build counts as the one failure. */
+static int build_failed(const struct opts *o, const struct check *checks,
+			struct job *jobs, int n)
+{
+	struct tally t = {0};
+	char line[2 * TEXT_MAX];
+
+	for (int i = 0; i < n; i++) {
+		jobs[i].out.skipped = true;
+		snprintf(jobs[i].out.figure, TEXT_MAX,
+			 "not run: the %s build failed", o->build_failed);
+		tally_add(&t, jobs[i].c, &jobs[i].out);
+	}
+	t.failed++;
+	tally_line(line, sizeof(line), o->label, &t, now() - o->t0);
+	printf("%s\n", line);
+	fflush(stdout);
+	if (o->json_path)
+		write_json(o, checks, jobs, n, &t);
+	return 1;
+}
+
+/* "harness/checks/02-mutex.checks" gives "02-mutex". */
+static const char *lab_name(const char *checks_path, char *buf, size_t cap)
+{
+	const char *base = strrchr(checks_path, '/');
+
+	snprintf(buf, cap, "%s", base ? base + 1 : checks_path);
+	buf[strcspn(buf, ".")] = '\0';
+	return buf;
+}
+
+/* --list: the parsed checks, as the results JSON describes them. */
+static int list_checks(const struct check *checks, int n)
+{
+	json_t *arr = json_array();
+
+	for (int i = 0; i < n; i++)
+		json_array_append_new(arr,
+				      check_json(checks, &checks[i], NULL, ""));
+	if (json_dumpf(arr, stdout, JSON_INDENT(2)) != 0)
+		return 2;
+	putchar('\n');
+	json_decref(arr);
+	return 0;
+}
+
+/*
+ * The jobs: the selected checks, in the file's order. A check's "after"
+ * names checks by their index in the file; a job waits for the jobs of
+ * those that are selected (ONLY=id runs id alone, whatever it follows).
+ */
+static struct job *make_jobs(const struct opts *o, struct check *checks,
+			     int n, int *m)
+{
+	struct job *jobs = calloc((size_t)n + 1, sizeof(*jobs));
+	int *job_of_check = calloc((size_t)n + 1, sizeof(int));
+
+	*m = 0;
+	if (!jobs || !job_of_check) {
+		free(jobs);
+		free(job_of_check);
+		return NULL;
+	}
+	for (int i = 0; i < n; i++) {
+		struct check *c = &checks[i];
+
+		/* Batch grading may cap the timeouts so that a class of
+		 * hanging submissions does not take hours. */
+		if (o->max_timeout > 0 && c->timeout_s > o->max_timeout)
+			c->timeout_s = o->max_timeout;
+		job_of_check[i] = -1;
+		if (!selected(o->only, c->id))
+			continue;
+		job_of_check[i] = *m;
+		jobs[*m].c = c;
+		for (int k = 0; k < c->n_after; k++)
+			if (job_of_check[c->after[k]] >= 0)
+				jobs[*m].after[jobs[*m].n_after++] =
+					job_of_check[c->after[k]];
+		(*m)++;
+	}
+	free(job_of_check);
+	return jobs;
 }
 
 /* --parse-report TOOL LOG: the parsed reports of a log, as JSON on stdout,
@@ -610,42 +835,52 @@ static int parse_report_main(const char *tool_name, const char *path)
 
 int main(int argc, char **argv)
 {
-	struct opts o;
+	struct opts o = {.build = calloc(1, sizeof(struct build))};
 	struct check *checks;
 	struct job *jobs;
-	int n, m = 0;
+	char lab[TEXT_MAX];
+	int n, m;
 
 	if (argc == 4 && strcmp(argv[1], "--parse-report") == 0)
 		return parse_report_main(argv[2], argv[3]);
+	if (!o.build) {
+		fprintf(stderr, "runner: out of memory\n");
+		return PROTO_EXIT_SETUP;
+	}
+	o.build->failed = -1;
 	if (parse_args(argc, argv, &o) < 0) {
 		usage(stderr);
-		return 2;
+		return PROTO_EXIT_SETUP;
 	}
+	o.t0 = now();
 	n = checks_load(o.checks_path, &checks);
 	if (n < 0)
-		return 2;
-	jobs = calloc((size_t)n + 1, sizeof(*jobs));
-	o.jobs_base = jobs;
-	for (int i = 0; i < n; i++) {
-		/* Batch grading may cap the timeouts so that a class of hanging
-		 * submissions does not take hours. */
-		if (o.max_timeout > 0 && checks[i].timeout_s > o.max_timeout)
-			checks[i].timeout_s = o.max_timeout;
-		if (selected(o.only, checks[i].id))
-			jobs[m++].c = &checks[i];
+		return PROTO_EXIT_SETUP;
+	if (o.list)
+		return list_checks(checks, n);
+	jobs = make_jobs(&o, checks, n, &m);
+	if (!jobs) {
+		fprintf(stderr, "runner: out of memory\n");
+		return PROTO_EXIT_SETUP;
 	}
+	o.jobs_base = jobs;
 	if (m == 0) {
 		fprintf(stderr, "runner: no check matches ONLY=%s; ids:",
 			o.only ? o.only : "");
 		for (int i = 0; i < n; i++)
 			fprintf(stderr, " %s", checks[i].id);
 		fputc('\n', stderr);
-		return 2;
+		return PROTO_EXIT_SETUP;
 	}
+	build_read(o.build, o.tree ? o.tree : "");
+	build_print(o.build, o.label,
+		    lab_name(o.checks_path, lab, sizeof(lab)));
+	if (o.build_failed)
+		return build_failed(&o, checks, jobs, m);
 	mkdirs(o.log_dir);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	return run_all(&o, jobs, m);
+	return run_all(&o, checks, jobs, m);
 }

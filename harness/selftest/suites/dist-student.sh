@@ -13,6 +13,34 @@ else
 	echo "FAIL dist-student writes $copy: exit $rc: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
 	exit 0
 fi
+# Its documents name nothing it lacks or refuses (dist-student scans them
+# and fails the build otherwise), no marker is left, and the scan has
+# teeth: a planted reference of each kind is found.
+if grep -q "the copy's [0-9]* documents name nothing it lacks or refuses" <<<"$out"; then
+	echo "PASS the student copy's documents name no file, target or function it lacks"
+else
+	echo "FAIL the student copy's documents name no file, target or function it lacks: $(grep -A3 'reference(s)' <<<"$out" | tr '\n' ' ' | cut -c1-300)"
+fi
+left=$(grep -rlE '<!-- (/?instructor|student)' "$copy" --include='*.md')
+if [ -z "$left" ]; then
+	echo "PASS the student copy's documents keep no instructor or student marker"
+else
+	echo "FAIL the student copy's documents keep no instructor or student marker: $left"
+fi
+planted=$(mktemp -d)
+mkdir -p "$planted/docs/labs"
+printf '%s\n' 'See `harness/mutants/02-mutex/always_wake.patch`,' \
+	'`build/native/solutions/bin/thread_product`, [the design](../architecture.md),' \
+	'`make test`, `make check-lab 2 SRC=solutions` and `copy_elem()`.' \
+	>"$planted/docs/labs/02-mutex.md"
+res=$(harness/dist-student --scan "$planted" 2>&1)
+rc=$?
+rm -rf "$planted"
+if [ $rc -eq 1 ] && [ "$(grep -c '^  docs/labs/02-mutex.md:' <<<"$res")" -eq 6 ]; then
+	echo "PASS the document scan finds a planted path, build path, link, target, SRC and function"
+else
+	echo "FAIL the document scan finds a planted path, build path, link, target, SRC and function: exit $rc, $(tr '\n' ' ' <<<"$res" | cut -c1-300)"
+fi
 if [ -e "$copy/solutions" ] || [ -e "$copy/harness/mutants" ]; then
 	echo "FAIL the student copy has no solutions/ and no mutants"
 else

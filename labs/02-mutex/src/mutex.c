@@ -118,7 +118,13 @@ int mutex_acquire(struct mutex *m)
 	return rc;
 }
 
-/* TODO(lab02) step 2: take the lock only if it is free: -EAGAIN if not. */
+/*
+ * TODO(lab02) step 2: take the lock only if it is free: -EAGAIN if not.
+ * LAB_MUTEX_POST_LOCK(m, try, ok): ok tells the detectors whether the lock
+ * was taken. The false below fits this stub, which never takes it; pass
+ * whether yours did, or TSan and DRD will report your release as the
+ * release of a lock nobody took.
+ */
 int mutex_try_acquire(struct mutex *m)
 {
 	LAB_MUTEX_PRE_LOCK(m, true);
@@ -128,7 +134,10 @@ int mutex_try_acquire(struct mutex *m)
 
 /*
  * TODO(lab02) step 5: check the timeout (-EINVAL), turn it into an absolute
- * CLOCK_MONOTONIC deadline, then do what mutex_acquire() does with it.
+ * CLOCK_MONOTONIC deadline (now plus timeout: when the nanoseconds reach
+ * 10^9, carry one into the seconds), then do what mutex_acquire() does with
+ * it. As in step 2, POST_LOCK's last argument must say whether the lock
+ * was taken: the false below is for the stub.
  */
 int mutex_acquire_timed(struct mutex *m, const struct timespec *timeout)
 {

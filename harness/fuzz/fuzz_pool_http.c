@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fuzz_pool_http.c - libFuzzer target: lab 01's pool_server as an HTTP
+ * client meets it. The input is the raw bytes a client sends; they reach
+ * the server's own on_request() and request_value() (the ?value=N query)
+ * through libevent's evhttp in this process (http_driver.h).
+ *
+ * The request handling lives in the server's main file as static
+ * functions, so this file includes apps/pool_server.c itself, its main()
+ * renamed. The pool is replaced by a stub that ends each task at once
+ * with the value unsummed (a task for N = 99999999 would take a third of
+ * a second): what is fuzzed is the parsing and the answer, not the sum.
+ * Checked beyond crashes and leaks: a 200 answers a value below the
+ * limit, and no request stays pending.
+ */
+#include <stdint.h>
+
+struct tpool;
+struct tpool_call;
+struct tpool_task;
+
+#define tpool_exec fuzz_tpool_exec
+#define tpool_task_worker fuzz_tpool_task_worker
+#define tpool_task_release fuzz_tpool_task_release
+#define main pool_server_main
+#include "pool_server.c" /* SRC/01-thread-pool/apps, by -I */
+#undef main
+
+#include "http_driver.h"
+
+static uint64_t last_value;
+
+/* The stub pool: the task ends as it is submitted, on this thread. */
+int fuzz_tpool_exec(struct tpool *pool, const struct tpool_call *call,
+		    struct tpool_task **task)
+{
+	struct square_sum_job *work = call->data;
+
+	(void)pool;
+	last_value = work->max;
+	*task = NULL;
+	call->done(NULL, work->max >= SQUARE_SUM_LIMIT ? -ERANGE : 0,
+		   call->ctx);
+	return 0;
+}
+
+unsigned fuzz_tpool_task_worker(const struct tpool_task *task)
+{
+	(void)task;
+	return 0;
+}
+
+void fuzz_tpool_task_release(struct tpool_task *task)
+{
+	(void)task;
+}
+
+static struct server fuzz_srv;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct server *srv = &fuzz_srv;
+
+	(void)argc, (void)argv;
+	json_object_seed(1);
+	if (evthread_use_pthreads() != 0)
+		abort();
+	srv->opt = (struct options){.host = "127.0.0.1", .quiet = true,
+				    .max_value = SQUARE_SUM_LIMIT,
+				    .max_pending = 1000, .seed = 1};
+	srv->rng = 1;
+	srv->base = event_base_new();
+	srv->http = srv->base ? evhttp_new(srv->base) : NULL;
+	if (!srv->http)
+		abort();
+	evhttp_set_gencb(srv->http, on_request, srv);
+	if (http_driver_listen(srv->base, srv->http) < 0)
+		abort();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct http_reply reply;
+
+	last_value = 0;
+	if (http_driver_send(data, size, &reply) < 0)
+		abort();
+	if (fuzz_srv.pending != 0)
+		abort();
+	if (reply.status == 200 && last_value >= SQUARE_SUM_LIMIT)
+		abort();
+	return 0;
+}
