@@ -97,3 +97,11 @@ build/tools/runner: $(RUNNER_SRCS) $(wildcard harness/runner/*.h) \
 	@mkdir -p $(@D)
 	gcc -std=c11 -O2 -g -Wall -Wextra -Werror -Iharness/lib \
 		-o $@ $(RUNNER_SRCS) $$(pkg-config --cflags --libs jansson)
+
+# protocol.h's facts for the shell and Python tools (harness/lib/protocol.h).
+build/tools/protocol_mirror: harness/lib/protocol_mirror.c harness/lib/protocol.h
+	@mkdir -p $(@D)
+	gcc -std=c11 -O2 -Wall -Wextra -Werror -Iharness/lib -o $@ $<
+build/tools/protocol.sh build/tools/protocol.py: build/tools/protocol.%: \
+		build/tools/protocol_mirror
+	$< $* > $@.tmp && mv $@.tmp $@
