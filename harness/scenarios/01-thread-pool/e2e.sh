@@ -18,6 +18,10 @@
 # Exit status 0 when every expectation held, 1 when one failed, 2 when the
 # server would not start (its own message says why).
 set -uo pipefail
+# The STAT line and the exit statuses: harness/lib/protocol.h's, through its
+# shell mirror (check-lab builds it). 2 is PROTO_EXIT_SETUP, not yet read.
+# shellcheck source=/dev/null
+. "$(dirname "$0")/../../../build/tools/protocol.sh" || exit 2
 
 wrap=()
 if [ "${1:-}" = --wrap ]; then
@@ -29,7 +33,7 @@ server=${2:?usage: e2e.sh [--wrap CMD] MODE SERVER}
 slow=1
 [ ${#wrap[@]} -gt 0 ] && slow=20        # valgrind: everything is slower
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/lab01-e2e.XXXXXX") || exit 2
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/lab01-e2e.XXXXXX") || exit "$PROTO_EXIT_SETUP"
 pid=
 url=
 port=
@@ -86,12 +90,12 @@ start_server() {
 			wait "$pid"
 			echo "(e2e) pool_server exited with status $? before listening"
 			pid=
-			exit 2
+			exit "$PROTO_EXIT_SETUP"
 		fi
 		sleep 0.05
 	done
 	echo "(e2e) pool_server did not say where it listens within $((30 * slow)) s"
-	exit 2
+	exit "$PROTO_EXIT_SETUP"
 }
 
 # fire N C [QUERY]: N requests, C at a time; status codes in $tmp/codes,
@@ -397,9 +401,10 @@ case "$mode" in
 roundrobin | leastbusy | random | affinity | errors | hangups | stop | load) "mode_$mode" ;;
 *)
 	echo "e2e: unknown mode '$mode'" >&2
-	exit 2
+	exit "$PROTO_EXIT_SETUP"
 	;;
 esac
 echo "RESULT: ${result:-?}"
-echo "STAT runs=1 failures=$((failures > 0 ? 1 : 0)) first=$((failures > 0 ? 1 : 0)) seed=${SEED:-0}"
+# shellcheck disable=SC2059 # the format is protocol.h's
+printf "$PROTO_STAT_FMT\n" 1 $((failures > 0)) $((failures > 0)) "${SEED:-0}"
 [ "$failures" = 0 ]

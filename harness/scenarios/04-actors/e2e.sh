@@ -28,6 +28,10 @@
 # and STAT lines. Exit 0 when every expectation held, 1 when one failed,
 # 2 when a program would not start (its own message says why).
 set -uo pipefail
+# The STAT line and the exit statuses: harness/lib/protocol.h's, through its
+# shell mirror (check-lab builds it). 2 is PROTO_EXIT_SETUP, not yet read.
+# shellcheck source=/dev/null
+. "$(dirname "$0")/../../../build/tools/protocol.sh" || exit 2
 
 wrap_server=()
 wrap_actor=()
@@ -43,7 +47,7 @@ bin=${2:?usage: e2e.sh [--wrap-server CMD] [--wrap-actor CMD] MODE BINDIR}
 slow=1
 [ ${#wrap_server[@]} -gt 0 ] || [ ${#wrap_actor[@]} -gt 0 ] && slow=10
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/lab04-e2e.XXXXXX") || exit 2
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/lab04-e2e.XXXXXX") || exit "$PROTO_EXIT_SETUP"
 server_pid=
 web=
 aport=
@@ -97,7 +101,8 @@ finish() {
 		[ "$failures" -gt 1 ] && result+=" (and $((failures - 1)) more)"
 	fi
 	echo "RESULT: ${result:-stopped}"
-	echo "STAT runs=1 failures=$((failures > 0 ? 1 : 0)) first=$((failures > 0 ? 1 : 0)) seed=${SEED:-0}"
+	# shellcheck disable=SC2059 # the format is protocol.h's
+	printf "$PROTO_STAT_FMT\n" 1 $((failures > 0)) $((failures > 0)) "${SEED:-0}"
 	exit "${1:-$((failures > 0 ? 1 : 0))}"
 }
 
@@ -689,7 +694,7 @@ case "$mode" in
 chapter | bonus | protocol | kill | reload | load | detect | poison | stop) "mode_$mode" ;;
 *)
 	echo "e2e: unknown mode '$mode'" >&2
-	exit 2
+	exit "$PROTO_EXIT_SETUP"
 	;;
 esac
 finish
