@@ -9,6 +9,7 @@
 #   make grade SUBMISSIONS=dir   grade a directory of student submissions
 #   make race-detect FILES="a.c b.c"   run every detector over any C program
 #   make dist-student    a copy of the project without solutions/
+#   make gradescope      Gradescope's autograder zip (GRADESCOPE_LABS=2,3)
 #   make fuzz            libFuzzer targets, FUZZ_TIME=seconds each (300)
 #   make soak            servers under wrk with actors coming and going,
 #                        SOAK_TIME=seconds per server (600)
@@ -33,10 +34,10 @@ ifneq ($(filter $(LAB_GOALS),$(firstword $(MAKECMDGOALS))),)
 endif
 
 .PHONY: help check-lab run-lab check harness test setup clean bench bench-lab \
-	grade race-detect dist-student fuzz soak
+	grade race-detect dist-student gradescope fuzz soak
 
 help:
-	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,22p' Makefile | sed 's/^# \{0,1\}//'
 
 check-lab:
 	@harness/check-lab "$(N)" "$(SRC)"
@@ -77,6 +78,9 @@ race-detect:
 dist-student:
 	@harness/dist-student
 
+gradescope:
+	@harness/gradescope/build
+
 fuzz:
 	@harness/setup --if-missing && FUZZ_TIME=$(FUZZ_TIME) harness/fuzz/run deep
 
@@ -93,3 +97,11 @@ build/tools/runner: $(RUNNER_SRCS) $(wildcard harness/runner/*.h) \
 	@mkdir -p $(@D)
 	gcc -std=c11 -O2 -g -Wall -Wextra -Werror -Iharness/lib \
 		-o $@ $(RUNNER_SRCS) $$(pkg-config --cflags --libs jansson)
+
+# protocol.h's facts for the shell and Python tools (harness/lib/protocol.h).
+build/tools/protocol_mirror: harness/lib/protocol_mirror.c harness/lib/protocol.h
+	@mkdir -p $(@D)
+	gcc -std=c11 -O2 -Wall -Wextra -Werror -Iharness/lib -o $@ $<
+build/tools/protocol.sh build/tools/protocol.py: build/tools/protocol.%: \
+		build/tools/protocol_mirror
+	$< $* > $@.tmp && mv $@.tmp $@

@@ -2,7 +2,8 @@
 -- harness/soak.lua - wrk's script for make soak: GET SOAK_PREFIX..N with N
 -- random below SOAK_MAX ("/N" for actor_server, "/?value=N" for
 -- pool_server), answers counted by status; done() prints one line per
--- status class, "SOAK status 2xx N", for harness/soak to read.
+-- status class, "SOAK status 2xx N", and the first answer that was not
+-- 2xx, for harness/soak to read.
 local prefix = os.getenv("SOAK_PREFIX") or "/"
 local max = tonumber(os.getenv("SOAK_MAX") or "100000")
 local threads = {}
@@ -17,6 +18,7 @@ end
 function init(args)
 	math.randomseed(id * 7919 + os.time())
 	n2xx, n400, n502, n503, n504, nother = 0, 0, 0, 0, 0, 0
+	first_error = ""
 end
 
 function request()
@@ -24,6 +26,9 @@ function request()
 end
 
 function response(status, headers, body)
+	if (status < 200 or status >= 300) and first_error == "" then
+		first_error = status .. " " .. string.sub(body or "", 1, 120)
+	end
 	if status >= 200 and status < 300 then n2xx = n2xx + 1
 	elseif status == 400 then n400 = n400 + 1
 	elseif status == 502 then n502 = n502 + 1
@@ -37,6 +42,13 @@ function done(summary, latency, requests)
 	for _, thread in ipairs(threads) do
 		for k, _ in pairs(t) do
 			t[k] = t[k] + (thread:get(k) or 0)
+		end
+	end
+	for _, thread in ipairs(threads) do
+		local e = thread:get("first_error")
+		if e and e ~= "" then
+			io.write("SOAK first-error " .. e:gsub("\n", " ") .. "\n")
+			break
 		end
 	end
 	for k, v in pairs(t) do

@@ -105,14 +105,19 @@ static inline int ex_default(const struct ex_decision *d)
 	return ex_rr_next(d->cands, d->cur); /* nobody runnable: a timeout */
 }
 
-/* Does choosing t cost a preemption? (CHESS: switching away from a thread
- * that could go on; at a yield, staying while another could go.) */
+/*
+ * Does choosing t cost a preemption? CHESS: switching away from a thread
+ * that could go on does. At a yield only the next thread in turn is free:
+ * any other choice (staying, or skipping a thread) costs one, so that the
+ * bound also bounds starvation, and spin loops that yield to each other
+ * cannot keep a third thread from ever running for free.
+ */
 static inline int ex_cost(const struct ex_decision *d, int t)
 {
 	if (d->mode == EX_MODE_RUN)
 		return t != d->cur;
 	if (d->mode == EX_MODE_YIELD)
-		return t == d->cur && (d->en & ~(1u << d->cur)) != 0;
+		return t != ex_default(d);
 	return 0;
 }
 

@@ -49,7 +49,6 @@ static uint64_t version;      /* bumped by every write that changes a value */
 static uint64_t wait_counter; /* orders the waits */
 static int preempted = -1;    /* flag this thread's next step */
 static uint64_t rng_state;
-static int64_t prio_floor;
 
 struct ex_label {
 	const volatile void *addr;
@@ -346,6 +345,18 @@ static void pct_step(void)
 			thr[ex_self].prio = (int64_t)i + 1 - INT32_MAX;
 }
 
+/* A thread that yields waits for another: below every other, or PCT
+ * would run it again and again. */
+static void pct_yield(void)
+{
+	int64_t low = thr[ex_self].prio;
+
+	for (int t = 0; t < nthr; t++)
+		if (thr[t].prio < low)
+			low = thr[t].prio;
+	thr[ex_self].prio = low - 1;
+}
+
 void ex_point(bool yield)
 {
 	struct ex_shared *s = ex_shm;
@@ -358,7 +369,7 @@ void ex_point(bool yield)
 	if (s->strategy == EX_PCT) {
 		pct_step();
 		if (yield)
-			thr[ex_self].prio = --prio_floor;
+			pct_yield();
 	}
 	go(pick(yield ? EX_MODE_YIELD : EX_MODE_RUN));
 }

@@ -26,6 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Schedules per bound when looking for a failure with fewer preemptions. */
+enum { MINIMISE_BUDGET = 3000 };
+
 struct opts {
 	enum ex_strategy strategy;
 	unsigned long bound, depth, runs, seed, max_schedules, max_steps;
@@ -278,7 +281,7 @@ static enum ex_outcome minimise(struct search *se, unsigned long *extra)
 	for (unsigned b = 0; b < se->fail_preemptions && b <= 3; b++) {
 		bool complete;
 
-		r = dfs(se, b, se->o.max_schedules, &complete);
+		r = dfs(se, b, MINIMISE_BUDGET, &complete);
 		if (r != EX_PASS)
 			break;
 	}
@@ -399,9 +402,10 @@ static int report_failure(struct search *se, char **argv,
 	if (se->fail_preemptions == 0)
 		printf(" (none needed)\n");
 	else
-		printf("; no failure with fewer in %lu more schedule%s%s\n",
+		printf("; none with fewer found in %lu more schedule%s "
+		       "(bounds 0 to %u)\n",
 		       extra, extra == 1 ? "" : "s",
-		       se->fail_preemptions > 4 ? " (searched up to 3)" : "");
+		       se->fail_preemptions > 4 ? 3 : se->fail_preemptions - 1);
 	verdict(se, false, se->fail_at, false, prob);
 	return PROTO_EXIT_FAILED;
 }

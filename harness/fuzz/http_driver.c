@@ -6,7 +6,7 @@
 #include "http_driver.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +84,34 @@ static void write_all(int fd, const uint8_t *data, size_t size)
 	}
 }
 
+/*
+ * Connect fd (non-blocking) to the server. On loopback the kernel
+ * completes the handshake from the listen backlog, without the server's
+ * loop. libFuzzer's timeout alarm fires every second, so a blocking
+ * connect() can fail with EINTR half way: wait with poll(), which is
+ * simply called again when interrupted.
+ */
+static int connect_loopback(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (connect(fd, (struct sockaddr *)&driver_addr,
+		    sizeof(driver_addr)) == 0)
+		return 0;
+	if (errno != EINPROGRESS && errno != EINTR)
+		return -1;
+	while (poll(&p, 1, 10000) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+		errno = err ? err : errno;
+		return -1;
+	}
+	return 0;
+}
+
 int http_driver_send(const uint8_t *data, size_t size,
 		     struct http_reply *reply)
 {
@@ -91,13 +119,11 @@ int http_driver_send(const uint8_t *data, size_t size,
 	struct event *ev;
 
 	memset(reply, 0, sizeof(*reply));
-	c.fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (c.fd < 0 || connect(c.fd, (struct sockaddr *)&driver_addr,
-				sizeof(driver_addr)) < 0) {
+	c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (c.fd < 0 || connect_loopback(c.fd) < 0) {
 		perror("http_driver: connect");
 		return -1;
 	}
-	fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) | O_NONBLOCK);
 	ev = event_new(driver_base, c.fd, EV_READ | EV_PERSIST, on_client, &c);
 	if (!ev || event_add(ev, NULL) < 0)
 		abort();

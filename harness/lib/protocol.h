@@ -4,8 +4,10 @@
  *
  * The one owner of these facts. The runner (harness/runner/), the scenario
  * library (scenario.c), the explorer (harness/explore/) and the shell and
- * Python tools all speak this protocol; the tools' copies are generated from
- * this file or checked against it by `make test`, never typed again.
+ * Python tools all speak this protocol. Shell and Python read
+ * build/tools/protocol.sh and protocol.py, which harness/lib/protocol_mirror.c
+ * prints from this file (`make build/tools/protocol.sh`); `make test`
+ * (suites/protocol.sh) checks that no tool types these facts again.
  *
  * Exit statuses of a harness program:
  *   PROTO_EXIT_OK        every run behaved
@@ -17,6 +19,9 @@
  *
  * The STAT line, the last line a scenario prints on stdout:
  *   STAT runs=1000 failures=912 first=2 seed=41
+ * and, on stderr, a line for each of the first failed runs, which the
+ * runner shows as evidence; it holds PROTO_RUN_MARK:
+ *   thread_product: run 3 (seed 41): counter 1999, want 2000
  *
  * The explorer's lines (harness/explore/), on stdout:
  *   EXPLORE verdict=pass strategy=dfs schedules=1842 bound=2 complete=yes
@@ -37,6 +42,7 @@ enum {
 
 #define PROTO_STAT "STAT"
 #define PROTO_STAT_FMT "STAT runs=%lu failures=%lu first=%lu seed=%llu"
+#define PROTO_RUN_MARK ": run "
 
 #define PROTO_EXPLORE "EXPLORE"
 #define PROTO_EXPLORE_FAIL "EXPLORE-FAIL"

@@ -5,6 +5,7 @@
  */
 #include "scenario.h"
 #include "preempt.h"
+#include "protocol.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -57,7 +58,7 @@ static void bad(const struct scenario *sc, const struct scenario_opt *opts,
 {
 	fprintf(stderr, "%s: bad argument '%s'\n", sc->name, arg);
 	usage(sc, opts, stderr);
-	exit(2);
+	exit(PROTO_EXIT_SETUP);
 }
 
 void scenario_parse(struct scenario *sc, const struct scenario_opt *opts,
@@ -73,7 +74,7 @@ void scenario_parse(struct scenario *sc, const struct scenario_opt *opts,
 
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(sc, opts, stdout);
-			exit(0);
+			exit(PROTO_EXIT_OK);
 		} else if (strcmp(a, "--noise") == 0) {
 			sc->noise = true;
 		} else if (strcmp(a, "--quiet") == 0) {
@@ -113,8 +114,8 @@ void scenario_fail(struct scenario *sc, unsigned long run, const char *fmt,
 		sc->first_failure = run + 1;
 	if (sc->failures > MAX_REPORTED_FAILURES)
 		return;
-	fprintf(stderr, "%s: run %lu (seed %llu): ", sc->name, run + 1,
-		(unsigned long long)sc->seed);
+	fprintf(stderr, "%s" PROTO_RUN_MARK "%lu (seed %llu): ", sc->name,
+		run + 1, (unsigned long long)sc->seed);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -123,11 +124,10 @@ void scenario_fail(struct scenario *sc, unsigned long run, const char *fmt,
 
 int scenario_finish(const struct scenario *sc)
 {
-	printf("STAT runs=%lu failures=%lu first=%lu seed=%llu\n", sc->runs,
-	       sc->failures, sc->first_failure,
+	printf(PROTO_STAT_FMT "\n", sc->runs, sc->failures, sc->first_failure,
 	       (unsigned long long)sc->seed);
 	fflush(stdout);
-	return sc->failures ? 1 : 0;
+	return sc->failures ? PROTO_EXIT_FAILED : PROTO_EXIT_OK;
 }
 
 void scenario_die(const char *what, int err)
@@ -135,5 +135,5 @@ void scenario_die(const char *what, int err)
 	fprintf(stderr, "%s: %s%s\n", what, strerror(err < 0 ? -err : err),
 		err == -ENOSYS ? " (still a TODO in the lab's source?)" : "");
 	fflush(stderr);
-	exit(2);
+	exit(PROTO_EXIT_SETUP);
 }

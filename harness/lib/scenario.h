@@ -3,7 +3,8 @@
  * scenario.h - the command line and the report shared by scenario programs.
  *
  * Every scenario program repeats one experiment --runs times in-process and
- * ends with one machine-readable line on stdout that the runner reads:
+ * ends with one machine-readable line on stdout that the runner reads
+ * (its format and the exit statuses are protocol.h's):
  *
  *   STAT runs=1000 failures=912 first=2 seed=41
  *

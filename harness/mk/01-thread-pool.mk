@@ -9,9 +9,11 @@
 01-thread-pool_TESTS := test_tpool
 01-thread-pool_APPS := pool_server
 # Given code, built from harness/given/01-thread-pool/ whatever the tree
-# (build.mk): all of pool_server but the student's hand-off, apps/handoff.c.
-01-thread-pool_GIVEN := apps/pool_server.c
-01-thread-pool_PARTS_pool_server := 01-thread-pool/apps/handoff.c
+# (build.mk): all of pool_server but the student's hand-off, apps/handoff.c,
+# and jnum.c, the chapter's number format (lab 04's programs use it too).
+01-thread-pool_GIVEN := apps/pool_server.c src/jnum.c
+01-thread-pool_PARTS_pool_server := 01-thread-pool/apps/handoff.c \
+	01-thread-pool/src/jnum.c
 01-thread-pool_LDLIBS := $(shell pkg-config --libs libevent libevent_pthreads \
 	jansson 2>/dev/null || echo -levent_pthreads -levent -ljansson)
 # `make run-lab 1` runs the server, as the chapter runs node main.js.

@@ -9,6 +9,8 @@
 03-ring-buffer_HARNESS_SRCS := harness/scenarios/03-ring-buffer/traffic.c
 03-ring-buffer_TESTS := test_ring
 03-ring-buffer_APPS :=
+# the explore variant builds only these (harness/explore/)
+03-ring-buffer_EXPLORE := explore_ring
 03-ring-buffer_LDLIBS :=
 # `make run-lab 3` runs the chapter's producers and consumers (part 5).
 03-ring-buffer_RUN := ring_demo

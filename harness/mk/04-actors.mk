@@ -11,14 +11,17 @@
 04-actors_TESTS := test_actors
 04-actors_APPS := actor_server actor
 # Given code, built from harness/given/04-actors/ whatever the tree
-# (build.mk): both programs, split along their seams (apps/server.h), and
-# the compute actor they run.
+# (build.mk): both programs, split along their seams (apps/server.h), the
+# compute actor they run, the delay line (the chapter's wait as a timer),
+# and lab 01's number format.
 04-actors_GIVEN := apps/actor_server.c apps/server_http.c apps/server_link.c \
-	apps/server_route.c apps/actor.c src/compute.c
+	apps/server_route.c apps/actor.c src/compute.c src/delay.c
+04-actors_SHARED := 04-actors/src/compute.c 04-actors/src/delay.c \
+	01-thread-pool/src/jnum.c
 04-actors_PARTS_actor_server := 04-actors/apps/server_http.c \
 	04-actors/apps/server_link.c 04-actors/apps/server_route.c \
-	04-actors/src/compute.c
-04-actors_PARTS_actor := 04-actors/src/compute.c
+	$(04-actors_SHARED)
+04-actors_PARTS_actor := $(04-actors_SHARED)
 04-actors_LDLIBS := $(shell pkg-config --libs libevent libevent_pthreads \
 	jansson liburcu-memb 2>/dev/null || echo -levent_pthreads -levent \
 	-ljansson -lurcu-memb) -lurcu-common

@@ -392,7 +392,8 @@ static void head_evidence(struct outcome *o, const char *log, size_t len,
 
 	while (o->n_evidence < max &&
 	       (l = next_line(log, len, &pos, &line)) >= 0)
-		if (l > 0 && strncmp(line, "STAT ", 5) != 0 &&
+		if (l > 0 && strncmp(line, PROTO_STAT " ",
+				     strlen(PROTO_STAT) + 1) != 0 &&
 		    !tool_line(line, l))
 			add_evidence(o, line, (size_t)l);
 }
@@ -410,12 +411,12 @@ static struct stat_line parse_stat(const char *log, size_t len)
 	const char *line;
 	long n;
 
-	line = find_last(log, len, "STAT ", &n);
+	line = find_last(log, len, PROTO_STAT " ", &n);
 	if (!line)
 		return s;
 	copy_line(buf, sizeof(buf), line, n);
-	s.found = sscanf(buf, "STAT runs=%lu failures=%lu first=%lu seed=%llu",
-			 &s.runs, &s.failures, &s.first, &s.seed) == 4;
+	s.found = sscanf(buf, PROTO_STAT_FMT, &s.runs, &s.failures, &s.first,
+			 &s.seed) == 4;
 	return s;
 }
 
@@ -426,7 +427,7 @@ static void first_failure_text(char *dst, size_t cap, const char *log,
 	const char *line;
 	long n;
 
-	line = find_line(log, len, ": run ", &n);
+	line = find_line(log, len, PROTO_RUN_MARK, &n);
 	if (!line)
 		line = find_line(log, len, "Assertion", &n);
 	if (!line) {
@@ -461,7 +462,7 @@ static bool abnormal(const struct check *c, int status, const char *log,
 	return true;
 }
 
-/* exit status 2 from a scenario: a set-up error such as -ENOSYS. */
+/* PROTO_EXIT_SETUP from a scenario: a set-up error such as -ENOSYS. */
 static bool setup_error(int status, const char *log, size_t len,
 			struct outcome *o)
 {
@@ -469,7 +470,7 @@ static bool setup_error(int status, const char *log, size_t len,
 	size_t pos = 0;
 	long n, last_len = 0;
 
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 2)
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != PROTO_EXIT_SETUP)
 		return false;
 	const char *cur;
 
@@ -477,7 +478,7 @@ static bool setup_error(int status, const char *log, size_t len,
 	 * after whatever ordinary output the program printed. */
 	while ((n = next_line(log, len, &pos, &cur)) >= 0)
 		if (!tool_line(cur, n) && memmem(cur, (size_t)n, ": ", 2) &&
-		    strncmp(cur, "STAT ", 5) != 0) {
+		    strncmp(cur, PROTO_STAT " ", strlen(PROTO_STAT) + 1) != 0) {
 			line = cur;
 			last_len = n;
 		}
@@ -488,7 +489,7 @@ static bool setup_error(int status, const char *log, size_t len,
 		copy_line(msg, sizeof(msg), line, n);
 		figure(o, "%s", msg);
 	} else {
-		figure(o, "exited with status 2");
+		figure(o, "exited with status %d", PROTO_EXIT_SETUP);
 	}
 	o->pass = false;
 	head_evidence(o, log, len, 4);
@@ -680,7 +681,7 @@ static void judge_tsan(const struct check *c, const char *log, size_t len,
 		return;
 	}
 	o->pass = WIFEXITED(status) &&
-		  (c->expect_silent ? WEXITSTATUS(status) != 66
+		  (c->expect_silent ? WEXITSTATUS(status) != PROTO_EXIT_TSAN
 				    : WEXITSTATUS(status) == 0 &&
 					      (!s.found || s.failures == 0));
 	if (!o->pass) {

@@ -187,7 +187,7 @@ static void expect_answers(long first, long last, bool want_error,
 			failed("%s: answer %lld %s an error", what, id,
 			       want_error ? "is not" : "is");
 		} else if (!want_error) {
-			double v = json_real_value(json_object_get(j, "value"));
+			double v = json_number_value(json_object_get(j, "value"));
 			double want = square_sum((long)id);
 			json_t *pid = json_object_get(j, "pid");
 

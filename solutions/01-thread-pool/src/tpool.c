@@ -368,8 +368,8 @@ static struct tpool_task *next_task_locked(struct worker *w, bool may_sleep)
  *
  * While tasks are queued, one critical section per task both takes the
  * ended task out and starts the next one, so a busy worker takes the pool's
- * lock once per task, not twice (the lab-01 benchmark measured the second
- * trip at about 15% of an empty task's cost). The next task is therefore
+ * lock once per task, not twice (the second trip is a measurable part of
+ * an empty task's cost: docs/bench.md). The next task is therefore
  * started, and can no longer be cancelled, while the worker is still
  * ending the one before. Only a worker with nothing queued goes back to
  * the lock to sleep, after it has ended its task: a callback is never

@@ -17,9 +17,9 @@
 
 /*
  * A waiter spins a little before it sleeps. A futex wake that crosses to
- * another CPU costs tens of microseconds on a virtual machine, while most
- * critical sections last far less; a short spin often finds the lock free
- * and skips both the sleep and the wake.
+ * another CPU costs far more than most critical sections last, on a
+ * virtual machine above all; a short spin often finds the lock free and
+ * skips both the sleep and the wake.
  *
  * It spins with exponential backoff: it looks at the word, pauses once,
  * looks again, pauses twice, then 4, 8 and 16 times between looks, until
@@ -27,18 +27,15 @@
  * line away from the holder's core, and every look that catches the lock
  * free between two of the holder's critical sections hands it over, with
  * its data, to the other core. Looking less often leaves the holder longer
- * runs at its uncontended speed: with two threads that do nothing but take
- * the lock, the backoff raised the throughput from 0.58x-0.89x to
- * 1.01x-1.26x pthread_mutex_t in our runs (docs/labs/02-mutex.md,
- * "Benchmarks"). The price is
+ * runs at its uncontended speed (what that bought is measured in
+ * docs/bench.md, "Figures behind the reference's comments"). The price is
  * hand-off latency: a waiter may notice a free lock up to 16 pauses late,
  * and a holder that lets go and comes straight back may take the lock
  * again first. The cap keeps that delay below a futex wake.
  *
- * A pause lasts from a few to over a hundred cycles depending on the CPU
- * (27 ns on the AMD EPYC we measured on), so these are counts of pauses,
- * not times. -D options may override them, for
- * `BENCH_LAB_CFLAGS=-DMUTEX_SPIN_LIMIT=n make bench-lab 2`.
+ * A pause lasts from a few to over a hundred cycles depending on the CPU,
+ * so these are counts of pauses, not times. -D options may override them,
+ * for `BENCH_LAB_CFLAGS=-DMUTEX_SPIN_LIMIT=n make bench-lab 2`.
  */
 #ifndef MUTEX_SPIN_LIMIT
 #define MUTEX_SPIN_LIMIT 200

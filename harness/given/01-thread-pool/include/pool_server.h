@@ -8,6 +8,9 @@
 #ifndef LAB_POOL_SERVER_H
 #define LAB_POOL_SERVER_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
+
 #include <event2/event.h>
 #include <event2/http.h>
 
@@ -17,16 +20,27 @@
 struct server;
 
 /*
- * One request in flight. The loop thread makes it in on_request(); a worker
+ * One request in flight. The loop thread makes it in on_request(), waits
+ * out the chapter's delay on a timer, and gives it to the pool; a worker
  * fills in work.sum and status; the loop thread answers and frees it in
  * reply_ready(), which job->ready runs.
  */
 struct job {
+	/* what task_done() needs */
 	struct square_sum_job work;     /* the command's input and output */
 	int status;                     /* how the task ended */
-	struct server *srv;
-	struct evhttp_request *req;     /* loop thread only */
 	struct event *ready;            /* activated when the task has ended */
+	/* the given code's own, loop thread only unless said */
+	struct server *srv;
+	struct evhttp_request *req;     /* NULL once answered or abandoned */
+	struct event *delay;            /* the chapter's setTimeout */
+	struct event *watch;            /* the client's socket closing */
+	uint64_t key;                   /* the client: affinity, and its cap */
+	bool in_pool;                   /* given to the pool, not ended */
+	/* set by the loop thread when the client left, read by the worker
+	 * that would run the task: a hint to skip the work (relaxed) */
+	atomic_bool abandoned;
+	struct job *prev, *next;        /* the server's jobs */
 };
 
 /*

@@ -5,9 +5,16 @@
  * a lab-01 pool of 4 leastbusy workers runs 4 compute actors (compute.h),
  * the chapter's "four actors"; the link to the server is itself an actor,
  * whose turns run on this program's libevent loop, since the connection
- * belongs to the loop thread.
+ * belongs to the loop thread. The chapter's 100 ms wait is a timer on that
+ * loop (delay.h): a request reaches a compute actor when its wait is over,
+ * and no worker sleeps.
  *
- * Given code, the same in labs/ and solutions/: your work is in src/.
+ * SIGTERM or SIGINT: the actor takes no new request (each is answered at
+ * once with an error whose status is 503, so that a server sends it to
+ * another actor), answers the ones it holds, and leaves when it holds none
+ * or after --stop-ms; a second signal leaves at once.
+ *
+ * Given code (harness/given/): your work is in src/.
  *
  *   build/native/labs/bin/actor 127.0.0.1:9000
  */
@@ -30,6 +37,8 @@
 #include "actor.h"
 #include "commands.h"
 #include "compute.h"
+#include "delay.h"
+#include "jnum.h"
 #include "wire.h"
 
 #define MAX_ACTORS 64
@@ -39,6 +48,7 @@ struct options {
 	unsigned long actors;   /* compute actors */
 	unsigned long threads;  /* pool workers */
 	unsigned long delay_ms; /* square_sum's wait */
+	unsigned long stop_ms;  /* a stop waits this long at most */
 	unsigned long max_frame;
 	unsigned long long seed;
 	bool quiet;
@@ -55,6 +65,10 @@ struct link {
 	struct actor *self;          /* the link actor: a loop actor */
 	struct event *wake;          /* runs the link actor's turns */
 	struct event *on_signal[2];
+	struct event *stop_timer;    /* the stop's time limit */
+	struct delay_line line;      /* requests waiting out the delay */
+	unsigned long held;          /* requests taken, not answered */
+	bool leaving;                /* stopping: takes no new request */
 	unsigned n;                  /* compute actors */
 	struct actor *compute[MAX_ACTORS];
 	struct compute_state state[MAX_ACTORS]; /* each actor's own */
@@ -74,17 +88,25 @@ static void lab_todo(struct link *l, const char *what, int rc)
 
 /* ---- to the server ------------------------------------------------------ */
 
-/* Send body (which this consumes) to the server as one frame. */
+/* Send body (which this consumes) to the server as one frame: its JSON,
+ * numbers as the chapter's JavaScript prints them (jnum.h), and a NUL. */
 static void send_frame(struct link *l, json_t *body)
 {
-	size_t len;
-	char *frame = body ? wire_encode(body, &len) : NULL;
+	char *text = body ? jnum_dumps(body, JSON_COMPACT |
+						 JSON_PRESERVE_ORDER)
+			  : NULL;
 
-	if (frame && l->bev)
-		bufferevent_write(l->bev, frame, len);
-	free(frame);
+	/* strlen + 1: the string's own NUL is the frame's separator. */
+	if (text && l->bev)
+		bufferevent_write(l->bev, text, strlen(text) + 1);
+	free(text);
 	json_decref(body);
 }
+
+static void close_link(struct link *l, int status);
+static void leave_when_written(struct link *l);
+static void on_read(struct bufferevent *bev, void *arg);
+static void on_event(struct bufferevent *bev, short what, void *arg);
 
 /* The link actor's handle(): an answer from a compute actor, which put
  * itself in reply_to. Runs on the loop thread, inside actor_run(). */
@@ -97,6 +119,12 @@ static void link_handle(struct actor *self, struct actor_msg *msg)
 			l->outstanding[i]--;
 	send_frame(l, json_incref(msg->body));
 	actor_msg_free(msg);
+	if (l->held)
+		l->held--;
+	if (l->leaving && l->held == 0) {
+		printf("actor: answered everything; leaving\n");
+		leave_when_written(l);
+	}
 }
 
 /* wake for the link actor: runs on a pool worker (a compute actor's
@@ -131,13 +159,41 @@ static unsigned least_busy(const struct link *l)
 	return best;
 }
 
+/* A request's wait is over (delay.h): to the compute actor with the fewest
+ * requests outstanding. */
+static void to_compute(struct actor_msg *msg, void *arg)
+{
+	struct link *l = arg;
+	unsigned i = least_busy(l);
+	int rc = actor_send(l->compute[i], msg);
+
+	if (rc == -ENOSYS || rc == -EINVAL) {
+		actor_msg_free(msg);
+		return lab_todo(l, "actor_send", rc);
+	}
+	l->outstanding[i]++;
+}
+
+/* A request that came after SIGTERM: not taken. The error's status, 503,
+ * tells a server to send it to another actor. Takes body. */
+static void refuse(struct link *l, json_t *body)
+{
+	uint64_t id = 0;
+	json_t *err;
+
+	wire_reply_id(body, &id);
+	json_decref(body);
+	err = wire_error(id, "this actor is stopping: request not taken");
+	if (err)
+		json_object_set_new(err, "status", json_integer(503));
+	send_frame(l, err);
+}
+
 static void on_frame(struct link *l, const char *text, size_t len)
 {
 	char err[WIRE_ERR_MAX], why[WIRE_ERR_MAX + 32];
 	json_t *body = wire_decode(text, len, err, sizeof(err));
 	struct actor_msg *msg;
-	unsigned i;
-	int rc;
 
 	if (!body) {
 		snprintf(why, sizeof(why), "malformed message: %s", err);
@@ -155,16 +211,14 @@ static void on_frame(struct link *l, const char *text, size_t len)
 		json_decref(body);
 		return;
 	}
-	i = least_busy(l);
+	if (l->leaving)
+		return refuse(l, body);
 	msg = actor_msg_new(body, l->self);
 	if (!msg)
 		return; /* out of memory: the server's timeout answers */
-	rc = actor_send(l->compute[i], msg);
-	if (rc == -ENOSYS || rc == -EINVAL) {
-		actor_msg_free(msg);
-		return lab_todo(l, "actor_send", rc);
-	}
-	l->outstanding[i]++;
+	l->held++;
+	if (delay_add(&l->line, msg) < 0)
+		to_compute(msg, l); /* no memory for a timer: no wait */
 }
 
 static void close_link(struct link *l, int status)
@@ -175,6 +229,22 @@ static void close_link(struct link *l, int status)
 	if (status > l->status)
 		l->status = status;
 	event_base_loopbreak(l->base);
+}
+
+/* The last answers are written: leave. */
+static void on_written(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	close_link(arg, 0);
+}
+
+/* Close the link once what is queued for the server is written (freeing
+ * the bufferevent now would drop it). */
+static void leave_when_written(struct link *l)
+{
+	if (!l->bev || !evbuffer_get_length(bufferevent_get_output(l->bev)))
+		return close_link(l, 0);
+	bufferevent_setcb(l->bev, on_read, on_written, on_event, l);
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
@@ -235,11 +305,14 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: actor HOST:PORT [--actors N] [--threads N]\n"
-		"       [--delay-ms N] [--max-frame N] [--seed N] [--quiet]\n"
+		"       [--delay-ms N] [--stop-ms N] [--max-frame N]\n"
+		"       [--seed N] [--quiet]\n"
 		"Connects to actor_server's actor port (the chapter: actor.js\n"
 		"127.0.0.1:9000). Defaults: 4 compute actors on a lab-01 pool\n"
-		"of 4 leastbusy workers, square_sum waits 100 ms, frames up to\n"
-		"%d bytes.\n", WIRE_MAX_FRAME);
+		"of 4 leastbusy workers, square_sum waits 100 ms, a stop\n"
+		"waits 5000 ms for the requests held, frames up to %d\n"
+		"bytes.\n",
+		WIRE_MAX_FRAME);
 }
 
 static bool parse_num(const char *s, unsigned long long lo,
@@ -263,9 +336,10 @@ static void parse_options(struct options *o, int argc, char **argv)
 		{"--actors", 1, MAX_ACTORS}, {"--threads", 1, TPOOL_MAX_SIZE},
 		{"--delay-ms", 0, SQUARE_SUM_MAX_DELAY_MS},
 		{"--max-frame", 16, 1 << 24}, {"--seed", 0, ~0ull},
+		{"--stop-ms", 0, 3600000},
 	};
-	unsigned long long v[5] = {4, 4, SQUARE_SUM_DELAY_MS, WIRE_MAX_FRAME,
-				   (unsigned long long)time(NULL)};
+	unsigned long long v[6] = {4, 4, SQUARE_SUM_DELAY_MS, WIRE_MAX_FRAME,
+				   (unsigned long long)time(NULL), 5000};
 	size_t k;
 
 	*o = (struct options){0};
@@ -282,9 +356,9 @@ static void parse_options(struct options *o, int argc, char **argv)
 			o->server = argv[i];
 			continue;
 		}
-		for (k = 0; k < 5 && strcmp(argv[i], nums[k].name); k++)
+		for (k = 0; k < 6 && strcmp(argv[i], nums[k].name); k++)
 			;
-		if (k == 5 || i + 1 == argc ||
+		if (k == 6 || i + 1 == argc ||
 		    !parse_num(argv[i + 1], nums[k].lo, nums[k].hi, &v[k])) {
 			fprintf(stderr, "actor: bad argument '%s'\n", argv[i]);
 			usage(stderr);
@@ -301,16 +375,44 @@ static void parse_options(struct options *o, int argc, char **argv)
 	o->delay_ms = (unsigned long)v[2];
 	o->max_frame = (unsigned long)v[3];
 	o->seed = v[4];
+	o->stop_ms = (unsigned long)v[5];
 }
 
-/* ---- start and stop -------------------------------------------------------- */
+/* ---- start and stop ------------------------------------------------------ */
 
 static void on_stop(evutil_socket_t sig, short what, void *arg)
 {
 	struct link *l = arg;
 
+	struct timeval tv = {(time_t)(l->opt.stop_ms / 1000),
+			     (suseconds_t)(l->opt.stop_ms % 1000) * 1000};
+
 	(void)what;
-	printf("actor: signal %d, leaving\n", (int)sig);
+	if (l->leaving) {
+		printf("actor: signal %d, leaving now\n", (int)sig);
+		return close_link(l, 0);
+	}
+	if (l->held == 0) {
+		printf("actor: signal %d, leaving\n", (int)sig);
+		return leave_when_written(l);
+	}
+	printf("actor: signal %d, stopping: answering the %lu requests it "
+	       "holds, taking no more\n", (int)sig, l->held);
+	l->leaving = true;
+	if (evtimer_add(l->stop_timer, &tv) < 0)
+		close_link(l, 0);
+}
+
+/* The stop's time limit: leave with what is still held, which a server
+ * that re-sends (actor_server) gives to another actor. */
+static void on_stop_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct link *l = arg;
+
+	(void)fd;
+	(void)what;
+	printf("actor: %lu requests unanswered after %lu ms; leaving\n",
+	       l->held, l->opt.stop_ms);
 	close_link(l, 0);
 }
 
@@ -337,8 +439,7 @@ static int start_actors(struct link *l)
 	rc = actor_spawn(l->sys, &spec, &l->self);
 	for (unsigned i = 0; rc == 0 && i < l->n; i++) {
 		snprintf(name, sizeof(name), "compute %u", i);
-		l->state[i] = (struct compute_state){
-			.pid = getpid(), .delay_ms = (unsigned)l->opt.delay_ms};
+		l->state[i] = (struct compute_state){.pid = getpid()};
 		spec = (struct actor_spec){.name = name,
 					   .handle = compute_handle,
 					   .state = &l->state[i]};
@@ -369,7 +470,11 @@ static int start(struct link *l)
 	}
 	l->base = event_base_new();
 	l->wake = l->base ? event_new(l->base, -1, 0, on_wake, l) : NULL;
-	if (!l->wake || frame_reader_init(&l->rd, l->opt.max_frame) < 0)
+	l->stop_timer = l->base ? evtimer_new(l->base, on_stop_timer, l) : NULL;
+	if (!l->wake || !l->stop_timer ||
+	    frame_reader_init(&l->rd, l->opt.max_frame) < 0 ||
+	    delay_line_init(&l->line, l->base, (unsigned)l->opt.delay_ms,
+			    to_compute, l) < 0)
 		return -1;
 	if (start_actors(l) < 0)
 		return -1;
@@ -402,12 +507,15 @@ static void stop(struct link *l)
 {
 	if (l->bev)
 		bufferevent_free(l->bev);
+	delay_line_drain(&l->line, NULL, NULL);
 	actor_system_destroy(l->sys);
 	for (int i = 0; i < 2; i++)
 		if (l->on_signal[i])
 			event_free(l->on_signal[i]);
 	if (l->wake)
 		event_free(l->wake);
+	if (l->stop_timer)
+		event_free(l->stop_timer);
 	frame_reader_destroy(&l->rd);
 	if (l->base)
 		event_base_free(l->base);

@@ -43,21 +43,23 @@
 #include "commands.h"
 #include "server.h"
 
-/* ---- options ------------------------------------------------------------------ */
+/* ---- options ------------------------------------------------------------- */
 
 static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: actor_server [WEB_HOST:PORT [ACTOR_HOST:PORT]]\n"
 		"       [--local N] [--threads N] [--delay-ms N]\n"
-		"       [--timeout-ms N] [--retries N] [--max-frame N]\n"
-		"       [--seed N] [--quiet]\n"
+		"       [--timeout-ms N] [--retries N] [--stop-ms N]\n"
+		"       [--max-frame N] [--seed N] [--quiet]\n"
 		"The chapter: node server.js 127.0.0.1:8000 127.0.0.1:9000 (the\n"
 		"defaults; port 0 lets the kernel choose, and the address is\n"
 		"printed). --local N adds N in-server actors on a lab-01 pool of\n"
 		"--threads (4) leastbusy workers (the chapter's bonus).\n"
-		"Defaults: --delay-ms 100 --timeout-ms 30000 --retries 3\n"
-		"--max-frame %d.\n", WIRE_MAX_FRAME);
+		"--retries: how often a request is re-sent when its actor\n"
+		"dies with it in flight; once more, and it is answered 502.\n"
+		"Defaults: --delay-ms 100 --timeout-ms 30000 --retries 1\n"
+		"--stop-ms 3000 --max-frame %d.\n", WIRE_MAX_FRAME);
 }
 
 static bool parse_num(const char *s, unsigned long long lo,
@@ -76,15 +78,15 @@ static void parse_options(struct options *o, int argc, char **argv)
 {
 	static const char *const names[] = {
 		"--local", "--threads", "--delay-ms", "--timeout-ms",
-		"--retries", "--max-frame", "--seed",
+		"--retries", "--max-frame", "--seed", "--stop-ms",
 	};
-	static const unsigned long long lo[] = {0, 1, 0, 1, 0, 16, 0};
+	static const unsigned long long lo[] = {0, 1, 0, 1, 0, 16, 0, 0};
 	static const unsigned long long hi[] = {
 		MAX_LOCAL, TPOOL_MAX_SIZE, SQUARE_SUM_MAX_DELAY_MS, 3600000,
-		100, 1 << 24, ~0ull};
-	unsigned long long v[7] = {0, 4, SQUARE_SUM_DELAY_MS, 30000, 3,
+		100, 1 << 24, ~0ull, 3600000};
+	unsigned long long v[8] = {0, 4, SQUARE_SUM_DELAY_MS, 30000, 1,
 				   WIRE_MAX_FRAME,
-				   (unsigned long long)time(NULL)};
+				   (unsigned long long)time(NULL), 3000};
 	int positional = 0;
 	size_t k;
 
@@ -103,9 +105,9 @@ static void parse_options(struct options *o, int argc, char **argv)
 			*(positional++ ? &o->link : &o->web) = argv[i];
 			continue;
 		}
-		for (k = 0; k < 7 && strcmp(argv[i], names[k]); k++)
+		for (k = 0; k < 8 && strcmp(argv[i], names[k]); k++)
 			;
-		if (k == 7 || i + 1 == argc ||
+		if (k == 8 || i + 1 == argc ||
 		    !parse_num(argv[i + 1], lo[k], hi[k], &v[k])) {
 			fprintf(stderr, "actor_server: bad argument '%s'\n",
 				argv[i]);
@@ -121,9 +123,10 @@ static void parse_options(struct options *o, int argc, char **argv)
 	o->retries = (unsigned long)v[4];
 	o->max_frame = (unsigned long)v[5];
 	o->seed = v[6];
+	o->stop_ms = (unsigned long)v[7];
 }
 
-/* ---- start and stop ---------------------------------------------------------- */
+/* ---- start and stop ------------------------------------------------------ */
 
 /* HOST:PORT on the loopback interface only: the server has no
  * authentication, so it never listens beyond this machine. Port 0 lets the
@@ -168,27 +171,26 @@ static unsigned bound_port(evutil_socket_t fd)
 static int listen_both(struct server *srv)
 {
 	struct sockaddr_in web, link;
-	struct evhttp_bound_socket *bound;
 	char host[INET_ADDRSTRLEN];
 
 	if (parse_addr(srv->opt.web, &web) < 0 ||
 	    parse_addr(srv->opt.link, &link) < 0)
 		return -1;
 	inet_ntop(AF_INET, &web.sin_addr, host, sizeof(host));
-	bound = evhttp_bind_socket_with_handle(srv->http, host,
-					       ntohs(web.sin_port));
+	srv->bound = evhttp_bind_socket_with_handle(srv->http, host,
+						    ntohs(web.sin_port));
 	srv->listener = evconnlistener_new_bind(
 		srv->link_base, link_on_accept, srv,
 		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, -1,
 		(struct sockaddr *)&link, sizeof(link));
-	if (!bound || !srv->listener) {
+	if (!srv->bound || !srv->listener) {
 		fprintf(stderr, "actor_server: cannot listen on %s: %s\n",
-			!bound ? srv->opt.web : srv->opt.link,
+			!srv->bound ? srv->opt.web : srv->opt.link,
 			strerror(errno));
 		return -1;
 	}
 	printf("web: http://%s:%u\n", host,
-	       bound_port(evhttp_bound_socket_get_fd(bound)));
+	       bound_port(evhttp_bound_socket_get_fd(srv->bound)));
 	inet_ntop(AF_INET, &link.sin_addr, host, sizeof(host));
 	printf("actor: tcp://%s:%u\n", host,
 	       bound_port(evconnlistener_get_fd(srv->listener)));
@@ -198,21 +200,10 @@ static int listen_both(struct server *srv)
 /* The chapter's bonus: in-server compute actors on a lab-01 pool. */
 static int start_local(struct server *srv)
 {
-	struct actor_spec spec = {.handle = compute_handle};
-	char name[32];
 	int rc = 0;
 
-	for (unsigned i = 0; rc == 0 && i < srv->n_local; i++) {
-		srv->local_state[i] = (struct compute_state){
-			.pid = 0, /* "server" */
-			.delay_ms = (unsigned)srv->opt.delay_ms};
-		snprintf(name, sizeof(name), "server %u", i);
-		spec.name = name;
-		spec.state = &srv->local_state[i];
-		rc = actor_spawn(srv->sys, &spec, &srv->local[i]);
-		if (rc == 0)
-			rc = router_add(srv->router, srv->local[i]);
-	}
+	for (unsigned i = 0; rc == 0 && i < srv->n_local; i++)
+		rc = route_local_start(srv, i);
 	if (rc < 0) {
 		fprintf(stderr, "actor_server: in-server actors: %s%s\n",
 			strerror(-rc), todo_hint(rc));
@@ -249,12 +240,57 @@ static int start_actors(struct server *srv)
 	return start_local(srv);
 }
 
+/*
+ * Close the HTTP port: a new client is refused at once. Not with
+ * evhttp_del_accept_socket(), which frees the listener's event, and
+ * libevent's teardown writes a global (its debug mode's "too late" flag)
+ * that the link thread's loop writes too: Helgrind reports the pair. The
+ * listener stops being polled, and on Linux shutdown() of a listening
+ * socket stops the listening; evhttp_free() closes it in stop().
+ */
+static void stop_listening(struct server *srv)
+{
+	if (!srv->bound)
+		return;
+	evconnlistener_disable(evhttp_bound_socket_get_listener(srv->bound));
+	shutdown(evhttp_bound_socket_get_fd(srv->bound), SHUT_RD);
+	srv->bound = NULL;
+}
+
+/*
+ * SIGTERM or SIGINT: stop accepting (the HTTP socket closes, so a new
+ * client is refused at once; actors stay linked), and let the requests in
+ * flight be answered: the main loop stops when the last is, or after
+ * --stop-ms. A second signal stops at once. stop() answers the rest.
+ */
 static void on_stop(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
+	struct timeval tv = {(time_t)(srv->opt.stop_ms / 1000),
+			     (suseconds_t)(srv->opt.stop_ms % 1000) * 1000};
 
 	(void)what;
-	printf("actor_server: signal %d, stopping\n", (int)sig);
+	if (srv->stopping) {
+		event_base_loopbreak(srv->web_base);
+		return;
+	}
+	printf("actor_server: signal %d, stopping (%zu requests in flight)\n",
+	       (int)sig, srv->pending.n);
+	srv->stopping = true;
+	srv->draining = true;
+	stop_listening(srv);
+	if (srv->pending.n == 0 || evtimer_add(srv->stop_timer, &tv) < 0)
+		event_base_loopbreak(srv->web_base);
+}
+
+static void on_stop_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)fd;
+	(void)what;
+	printf("actor_server: %zu requests still in flight after %lu ms\n",
+	       srv->pending.n, srv->opt.stop_ms);
 	event_base_loopbreak(srv->web_base);
 }
 
@@ -265,11 +301,14 @@ static int start(struct server *srv)
 	if (!srv->web_base || !srv->link_base)
 		return -1;
 	srv->http = evhttp_new(srv->web_base);
-	srv->front_wake = event_new(srv->web_base, -1, 0, http_on_front_wake, srv);
+	srv->front_wake = event_new(srv->web_base, -1, 0, http_on_front_wake,
+				    srv);
 	srv->link_stop = event_new(srv->link_base, -1, 0, link_on_stop, srv);
 	srv->on_signal[0] = evsignal_new(srv->web_base, SIGINT, on_stop, srv);
 	srv->on_signal[1] = evsignal_new(srv->web_base, SIGTERM, on_stop, srv);
-	if (!srv->http || !srv->front_wake || !srv->link_stop)
+	srv->stop_timer = evtimer_new(srv->web_base, on_stop_timer, srv);
+	if (!srv->http || !srv->front_wake || !srv->link_stop ||
+	    !srv->stop_timer)
 		return -1;
 	for (int i = 0; i < 2; i++)
 		if (!srv->on_signal[i] || evsignal_add(srv->on_signal[i], NULL))
@@ -297,6 +336,7 @@ static void stop(struct server *srv, bool started)
 	struct request *rq;
 
 	srv->stopping = true;
+	srv->draining = false; /* the flush below runs its full time */
 	if (started) {
 		event_active(srv->link_stop, EV_READ, 0);
 		pthread_join(srv->link_thread, NULL);
@@ -312,6 +352,7 @@ static void stop(struct server *srv, bool started)
 		event_base_dispatch(srv->web_base);
 	}
 	actor_system_destroy(srv->sys);
+	route_local_stop(srv);
 	router_destroy(srv->router);
 	if (srv->listener)
 		evconnlistener_free(srv->listener);
@@ -322,6 +363,8 @@ static void stop(struct server *srv, bool started)
 			event_free(srv->on_signal[i]);
 	if (srv->front_wake)
 		event_free(srv->front_wake);
+	if (srv->stop_timer)
+		event_free(srv->stop_timer);
 	if (srv->link_stop)
 		event_free(srv->link_stop);
 	if (srv->web_base)
@@ -358,6 +401,7 @@ int main(int argc, char **argv)
 	if (!started)
 		return 2;
 	printf("actor_server: stopped (%lu requests, %lu answered by actors, "
-	       "%lu re-sent)\n", srv.requests, srv.answered, srv.resent);
+	       "%lu re-sent, %lu given up as poison)\n", srv.requests,
+	       srv.answered, srv.resent, srv.poisoned);
 	return 0;
 }

@@ -29,6 +29,7 @@
 
 #include "actor.h"
 #include "compute.h"
+#include "delay.h"
 #include "router.h"
 #include "wire.h"
 
@@ -41,7 +42,9 @@ struct options {
 	unsigned long threads;       /* their pool's workers */
 	unsigned long delay_ms;      /* their square_sum's wait */
 	unsigned long timeout_ms;    /* no reply by then: 504 */
-	unsigned long retries;       /* re-sends of one request */
+	unsigned long retries;       /* re-sends of a request whose actor
+					died: 1, then it is poison */
+	unsigned long stop_ms;       /* a stop waits this long at most */
 	unsigned long max_frame;
 	unsigned long long seed;
 	bool quiet;
@@ -68,9 +71,21 @@ int idmap_put(struct idmap *m, uint64_t id, void *value);
  * first entry found, whatever its id. */
 void *idmap_take(struct idmap *m, uint64_t id, bool any);
 
-/* ---- the server ------------------------------------------------------------ */
+/* ---- the server ---------------------------------------------------------- */
 
 struct peer;
+
+/* One in-server actor (--local): a door, a loop actor on the main thread
+ * that the router holds, whose handle() lets each request wait out the
+ * delay on the loop (delay.h) and then sends it to the compute actor,
+ * whose turn computes at once on the pool. */
+struct local {
+	struct actor *door;
+	struct actor *compute;
+	struct event *wake;            /* runs the door's turns */
+	struct delay_line line;
+	struct compute_state state;
+};
 
 struct server {
 	struct options opt;
@@ -80,12 +95,16 @@ struct server {
 	/* the main thread's */
 	struct event_base *web_base;
 	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
 	struct event *front_wake;
 	struct event *on_signal[2];
+	struct event *stop_timer;      /* the stop's time limit */
 	struct idmap pending;          /* id -> struct request */
 	uint64_t next_id;              /* the chapter's message_id */
 	uint64_t rng;
-	bool stopping;
+	bool stopping;                 /* a signal came: no new request */
+	bool draining;                 /* ... and the loop waits for the
+					  requests in flight */
 	unsigned long requests, answered;
 	/* the link thread's */
 	struct event_base *link_base;
@@ -96,11 +115,11 @@ struct server {
 	unsigned peers_seen;
 	uint64_t link_rng;
 	bool link_stopping;
-	unsigned long resent;
-	/* in-server actors (--local), fixed after start() */
+	unsigned long resent, poisoned;
+	/* in-server actors (--local), fixed after start(); each door and
+	 * its line are the main thread's */
 	unsigned n_local;
-	struct actor *local[MAX_LOCAL];
-	struct compute_state local_state[MAX_LOCAL];
+	struct local local[MAX_LOCAL];
 };
 
 /* One HTTP request waiting for its reply: the main thread's. */
@@ -111,7 +130,7 @@ struct request {
 	struct server *srv;
 };
 
-/* ---- shared helpers (server_route.c) --------------------------------------- */
+/* ---- shared helpers (server_route.c) ------------------------------------- */
 
 uint64_t next_random(uint64_t *state);
 /* What a TODO of src/ still returning -ENOSYS looks like in a log. */
@@ -119,7 +138,7 @@ const char *todo_hint(int rc);
 /* A loop actor's wake: event_active(event). Any thread. */
 void wake_loop_actor(struct actor *self, void *event);
 
-/* ---- the HTTP front (server_http.c), main thread ----------------------------- */
+/* ---- the HTTP front (server_http.c), main thread ------------------------- */
 
 /* evhttp's callback for every request. */
 void http_on_request(struct evhttp_request *req, void *arg);
@@ -129,20 +148,31 @@ void http_front_handle(struct actor *self, struct actor_msg *msg);
 void http_on_front_wake(evutil_socket_t fd, short what, void *arg);
 void http_send_error(struct evhttp_request *req, int code, const char *text);
 void http_request_free(struct request *rq);
+/* A request has left srv->pending: while stopping, the last one ends the
+ * main loop. */
+void http_request_done(struct server *srv);
 
-/* ---- routing (server_route.c) ------------------------------------------------ */
+/* ---- routing (server_route.c) -------------------------------------------- */
 
 /* Hand a request's msg to an actor (main thread); answer now only if that
  * failed. */
 void route_request(struct server *srv, struct request *rq,
 		   struct actor_msg *msg);
 /* A request whose actor left before answering: send it to another actor,
- * or answer it with an error. Takes msg. Link thread. */
-void route_resend(struct server *srv, struct actor_msg *msg);
-/* actor_destroy()'s leftover callback: route_resend(arg, msg). */
+ * or answer it with an error. died: it was in flight on an actor that
+ * died (counted: a request that dies with a second actor is poison, and
+ * answered 502). Takes msg. Link thread. */
+void route_resend(struct server *srv, struct actor_msg *msg, bool died);
+/* actor_destroy()'s leftover callback: route_resend(arg, msg, false). */
 void route_resend_leftover(struct actor_msg *msg, void *arg);
+/* In-server actor i (struct local): make it, in the router. Main thread,
+ * before the link thread starts. Returns 0 or a negative errno. */
+int route_local_start(struct server *srv, unsigned i);
+/* Free what the doors hold (their waiting requests are answered by the
+ * caller, with whatever else is pending). After the pool has stopped. */
+void route_local_stop(struct server *srv);
 
-/* ---- the actor link (server_link.c), link thread ------------------------------ */
+/* ---- the actor link (server_link.c), link thread ------------------------- */
 
 /* evconnlistener's callback: an actor process connects. */
 void link_on_accept(struct evconnlistener *lis, evutil_socket_t fd,

@@ -17,9 +17,10 @@
 #include <event2/keyvalq_struct.h>
 
 #include "commands.h"
+#include "jnum.h"
 #include "server.h"
 
-/* ---- answers ---------------------------------------------------------------- */
+/* ---- answers ------------------------------------------------------------- */
 
 static void send_text(struct evhttp_request *req, int code, const char *why,
 		      const char *text)
@@ -60,28 +61,30 @@ void http_send_error(struct evhttp_request *req, int code, const char *text)
 }
 
 /* Answer with an actor's reply: 200 and its JSON as it came (the chapter's
- * res.end(JSON.stringify(data))), or an error status for an error reply. */
+ * res.end(JSON.stringify(data))), its numbers in the shortest text that
+ * reads back the same, as JavaScript prints them, so a value reaches the
+ * client as the actor wrote it (jnum.h); or an error status for an error
+ * reply. */
 static void answer_reply(struct request *rq, json_t *reply)
 {
 	json_t *error = json_object_get(reply, "error");
 	json_int_t status = json_integer_value(json_object_get(reply, "status"));
 	struct evbuffer *body;
-	size_t len;
 	char *text;
 
 	if (json_is_string(error)) {
-		http_send_error(rq->req, status >= 400 && status < 600 ? (int)status
-								  : 502,
-			   json_string_value(error));
+		http_send_error(rq->req,
+				status >= 400 && status < 600 ? (int)status
+							       : 502,
+				json_string_value(error));
 		return;
 	}
-	text = wire_encode(reply, &len);
+	text = jnum_dumps(reply, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	body = evbuffer_new();
 	if (!text || !body) {
 		http_send_error(rq->req, 500, "out of memory");
 	} else {
-		/* len counts the frame's NUL, which HTTP does not need. */
-		evbuffer_add(body, text, len - 1);
+		evbuffer_add(body, text, strlen(text));
 		evhttp_add_header(evhttp_request_get_output_headers(rq->req),
 				  "Content-Type", "application/json");
 		evhttp_send_reply(rq->req, HTTP_OK, "OK", body);
@@ -116,6 +119,7 @@ void http_front_handle(struct actor *self, struct actor_msg *msg)
 		answer_reply(rq, msg->body);
 		srv->answered++;
 		http_request_free(rq);
+		http_request_done(srv);
 	}
 	actor_msg_free(msg);
 }
@@ -142,9 +146,16 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 		 srv->opt.timeout_ms);
 	http_send_error(rq->req, 504, text);
 	http_request_free(rq);
+	http_request_done(srv);
 }
 
-/* ---- requests --------------------------------------------------------------- */
+void http_request_done(struct server *srv)
+{
+	if (srv->draining && srv->pending.n == 0)
+		event_base_loopbreak(srv->web_base);
+}
+
+/* ---- requests ------------------------------------------------------------ */
 
 /* GET /N: the chapter's Number(req.url.substr(1)), but only whole numbers
  * square_sum takes. Returns 0 and sets *n, or -1. */
@@ -189,8 +200,8 @@ void http_on_request(struct evhttp_request *req, void *arg)
 	srv->next_id++;
 	body = request_body(req, srv->next_id);
 	if (!body)
-		return http_send_error(req, 400, "the path must be a whole number "
-				  "below 100000000, as in GET /42");
+		return http_send_error(req, 400, "the path must be a whole "
+				       "number below 100000000, as in GET /42");
 	if (srv->stopping) {
 		json_decref(body);
 		return http_send_error(req, 503, "the server is shutting down");

@@ -62,7 +62,7 @@ static void proxy_handle(struct actor *self, struct actor_msg *msg)
 	frame = wire_encode(msg->body, &len);
 	if (!frame || idmap_put(&p->inflight, id, msg) < 0) {
 		free(frame);
-		return route_resend(p->srv, msg);
+		return route_resend(p->srv, msg, false);
 	}
 	bufferevent_write(p->bev, frame, len);
 	free(frame);
@@ -95,7 +95,7 @@ static void peer_close(struct peer *p)
 	if (p->wake)
 		event_free(p->wake);
 	while ((msg = idmap_take(&p->inflight, 0, true)) != NULL)
-		route_resend(srv, msg);
+		route_resend(srv, msg, true);
 	actor_destroy(p->proxy, route_resend_leftover, srv);
 	peer_log(p, "gone (requests re-sent so far: %lu)", srv->resent);
 	frame_reader_destroy(&p->rd);
@@ -128,6 +128,25 @@ static void peer_complain(struct peer *p, const json_t *body,
 	json_decref(err);
 }
 
+/* An error reply whose status is 503: the actor is stopping (actor.c) and
+ * did not take the request. */
+static bool is_leaving(const json_t *body)
+{
+	return json_is_string(json_object_get(body, "error")) &&
+	       json_integer_value(json_object_get(body, "status")) == 503;
+}
+
+/* Take a stopping actor out of the router, so that it gets no new
+ * request; its link stays open until it has answered what it holds. */
+static void peer_leave(struct peer *p)
+{
+	if (!p->joined || router_remove(p->srv->router, p->proxy) < 0)
+		return;
+	p->joined = false;
+	printf("actor pool disconnected %zu\n", router_size(p->srv->router));
+	peer_log(p, "stopping: takes no new request");
+}
+
 /* One frame from an actor process: a reply to a request in flight. */
 static void on_peer_frame(struct peer *p, const char *text, size_t len)
 {
@@ -148,6 +167,11 @@ static void on_peer_frame(struct peer *p, const char *text, size_t len)
 			 "is not in flight on this link",
 			 (unsigned long long)id);
 		peer_complain(p, body, what);
+	} else if (is_leaving(body)) {
+		/* The actor is stopping and did not take this request: it
+		 * gets no more, and the request goes to another. */
+		peer_leave(p);
+		route_resend(p->srv, req, false);
 	} else {
 		/* The reply goes where the request said, and the body goes
 		 * with it: from here on only the receiver touches it (a

@@ -54,7 +54,7 @@ void *idmap_take(struct idmap *m, uint64_t id, bool any)
 	return NULL;
 }
 
-/* ---- helpers ----------------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------- */
 
 uint64_t next_random(uint64_t *state)
 {
@@ -79,7 +79,7 @@ void wake_loop_actor(struct actor *self, void *event)
 	event_active(event, EV_READ, 0);
 }
 
-/* ---- from the HTTP front (main thread) ---------------------------------------- */
+/* ---- from the HTTP front (main thread) ----------------------------------- */
 
 void route_request(struct server *srv, struct request *rq,
 		   struct actor_msg *msg)
@@ -105,9 +105,10 @@ void route_request(struct server *srv, struct request *rq,
 	if (rc == -ENOENT || rc == -ENOSYS || rc == -EINVAL)
 		actor_msg_free(msg);
 	http_request_free(rq);
+	http_request_done(srv);
 }
 
-/* ---- re-sends (link thread) ------------------------------------------------- */
+/* ---- re-sends (link thread) ---------------------------------------------- */
 
 /* Answer msg's sender with an error of the server's own; takes msg. */
 static void fail_request(struct actor_msg *msg, int status, const char *text)
@@ -129,19 +130,25 @@ static void fail_request(struct actor_msg *msg, int status, const char *text)
 
 /*
  * A request whose actor left before answering: send it to another actor
- * (msg->tag counts how often), or answer it with an error. Takes msg.
- * Runs on the link thread, a registered RCU reader.
+ * (msg->tag counts the actors that died with it), or answer it with an
+ * error. A request in flight on an actor that died is sent once more
+ * (--retries); if the second actor dies too, the request is likely what
+ * kills them (a poison message), and it is answered 502 and never sent
+ * again, as Erlang/OTP's supervisors stop restarting a child that keeps
+ * dying. Takes msg. Runs on the link thread, a registered RCU reader.
  */
-void route_resend(struct server *srv, struct actor_msg *msg)
+void route_resend(struct server *srv, struct actor_msg *msg, bool died)
 {
-	char text[128];
+	char text[160];
 	int rc;
 
 	if (srv->link_stopping)
 		return fail_request(msg, 503, "the server is shutting down");
-	if (++msg->tag > srv->opt.retries) {
-		snprintf(text, sizeof(text), "%llu actors left with this "
-			 "request in flight; giving up",
+	if (died && ++msg->tag > srv->opt.retries) {
+		srv->poisoned++;
+		snprintf(text, sizeof(text), "the %llu actors that had this "
+			 "request died with it in flight: not sent again (a "
+			 "message that kills actors?)",
 			 (unsigned long long)msg->tag);
 		return fail_request(msg, 502, text);
 	}
@@ -159,7 +166,72 @@ void route_resend(struct server *srv, struct actor_msg *msg)
 		fail_request(msg, 500, text);
 }
 
+/* What was still in a proxy's mailbox: never written, so not a death. */
 void route_resend_leftover(struct actor_msg *msg, void *arg)
 {
-	route_resend(arg, msg);
+	route_resend(arg, msg, false);
+}
+
+/* ---- in-server actors (main thread) -------------------------------------- */
+
+/* A door's request has waited out the delay: to its compute actor. */
+static void local_fire(struct actor_msg *msg, void *arg)
+{
+	struct local *lo = arg;
+
+	if (actor_send(lo->compute, msg) == -EINVAL)
+		actor_msg_free(msg);
+}
+
+/* The door's handle(): the request waits on the main loop, not on a
+ * worker. Runs on the main thread, inside actor_run(). */
+static void door_handle(struct actor *self, struct actor_msg *msg)
+{
+	struct local *lo = actor_state(self);
+
+	if (delay_add(&lo->line, msg) < 0)
+		local_fire(msg, lo); /* no memory for a timer: no wait */
+}
+
+static void on_door_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct local *lo = arg;
+
+	(void)fd;
+	(void)what;
+	actor_run(lo->door);
+}
+
+int route_local_start(struct server *srv, unsigned i)
+{
+	struct local *lo = &srv->local[i];
+	char name[32];
+	struct actor_spec spec = {.name = name, .handle = compute_handle,
+				  .state = &lo->state};
+	int rc;
+
+	lo->state = (struct compute_state){.pid = 0}; /* "server" */
+	lo->wake = event_new(srv->web_base, -1, 0, on_door_wake, lo);
+	if (!lo->wake || delay_line_init(&lo->line, srv->web_base,
+					 (unsigned)srv->opt.delay_ms,
+					 local_fire, lo) < 0)
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "server %u", i);
+	rc = actor_spawn(srv->sys, &spec, &lo->compute);
+	if (rc < 0)
+		return rc;
+	spec = (struct actor_spec){.name = name, .handle = door_handle,
+				   .state = lo, .wake = wake_loop_actor,
+				   .wake_arg = lo->wake};
+	rc = actor_spawn(srv->sys, &spec, &lo->door);
+	return rc < 0 ? rc : router_add(srv->router, lo->door);
+}
+
+void route_local_stop(struct server *srv)
+{
+	for (unsigned i = 0; i < srv->n_local; i++) {
+		delay_line_drain(&srv->local[i].line, NULL, NULL);
+		if (srv->local[i].wake)
+			event_free(srv->local[i].wake);
+	}
 }

@@ -8,21 +8,26 @@
  *   {"id":8,"method":"count","args":[]}         ->  {"id":8,"value":C,"pid":P}
  *   anything else                               ->  {"id":..,"error":"..."}
  *
- * S is lab 01's square_sum(N) (commands.h: it waits delay_ms, then adds up
- * the square roots of 0 .. N-1), computed on the pool worker that runs the
- * actor's turn. C is the number of messages the actor handled before this
- * one: the chapter's example of an actor's state ("keep track of the number
- * of messages that it has processed, and then deliver that data in messages
- * that it later outputs"). It needs no lock: only the actor's own handle()
- * touches it, one message at a time. P is the process id, or "server" for
- * the server's own actors (the chapter's bonus).
+ * S is lab 01's square_sum(N) (commands.h: the square roots of 0 .. N-1
+ * added up), computed on the pool worker that runs the actor's turn, at
+ * once: the chapter's 100 ms wait happens before, on the program's event
+ * loop (delay.h), so no worker sleeps through it. S prints as the
+ * chapter's JavaScript prints it (jnum.h): 1 for a whole number, else the
+ * shortest text that reads back the same. C is the number of messages the
+ * actor handled before this one: the chapter's example of an actor's state
+ * ("keep track of the number of messages that it has processed, and then
+ * deliver that data in messages that it later outputs"). It needs no lock:
+ * only the actor's own handle() touches it, one message at a time. P is the
+ * process id, or "server" for the server's own actors (the chapter's
+ * bonus).
  *
  * The answer goes to the request's reply_to as a new message whose
  * reply_to is the compute actor itself. A request without reply_to is
  * handled and its answer dropped.
  *
- * Given code, the same in labs/ and solutions/: actor processes and the
- * server's in-server actors are both made of these.
+ * Given code (harness/given/): actor processes and the server's in-server
+ * actors are both made of these. Any method but these two gets an error
+ * answer, never a crash: a message the actor does not know is not poison.
  */
 #ifndef LAB_COMPUTE_H
 #define LAB_COMPUTE_H
@@ -38,7 +43,6 @@ struct compute_state {
 	/* set before actor_spawn(), read-only afterwards */
 	json_int_t pid;     /* answers say "pid":pid, or "pid":"server"
 			       when it is 0 (the server's own actors) */
-	unsigned delay_ms;  /* square_sum's wait (the chapter's 100 ms) */
 	/* the actor's own: touched only by compute_handle() */
 	uint64_t handled;   /* messages handled so far */
 };
