@@ -128,7 +128,8 @@ for lab in $LABS; do
 	for patch in harness/mutants/"$lab"/*.patch; do
 		name=$(basename "$patch" .patch)
 		selected=0
-		for glob in ${HINT_ONLY:-*}; do
+		read -r -a globs <<<"${HINT_ONLY:-*}" # words, not file names
+		for glob in "${globs[@]}"; do
 			# shellcheck disable=SC2053
 			[[ $name == $glob ]] && selected=1
 		done
