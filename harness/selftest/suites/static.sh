@@ -52,7 +52,7 @@ for f in "${files[@]}"; do
 done
 export CONF=$conf/clang-tidy.yaml CACHE=$cache KEY=$key
 # Each file's findings go to the cache under its key, as they are.
-printf '%s\0' "${todo[@]}" | xargs -0 -r -P2 -n1 bash -c '
+[ ${#todo[@]} = 0 ] || printf '%s\0' "${todo[@]}" | xargs -0 -r -P2 -n1 bash -c '
 	f=${!#}
 	set -- "${@:1:$#-1}"
 	h=$( (echo "$KEY"; cat "$f") | sha1sum | cut -c1-16)
