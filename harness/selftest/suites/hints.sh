@@ -30,7 +30,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 
-# HINT_LABS and HINT_ONLY (a glob of mutant names) narrow it down.
+# HINT_LABS and HINT_ONLY (globs of mutant names) narrow it down.
 LABS=${HINT_LABS:-"02-mutex 03-ring-buffer"}
 make -s build/tools/runner || exit 0
 
@@ -50,10 +50,10 @@ check_order() {
 # Files that did not change keep their times, so that make rebuilds nothing
 # when the tree is already there.
 tree() {
-	local dir=build/mutants/$1/$2 fresh=build/mutants/.hints-fresh
-	rm -rf "$fresh"
-	mkdir -p "$(dirname "$fresh")"
-	cp -r solutions "$fresh"
+	local dir=build/mutants/$1/$2 fresh
+	mkdir -p build/mutants
+	fresh=$(mktemp -d build/mutants/.hints-XXXXXX) || return 1
+	rmdir "$fresh" && cp -r solutions "$fresh"
 	cp -r harness/given "$fresh/given" # as the mutants step: given code too
 	patch -s -p1 -d "$fresh" -i "$(realpath "$3")" || return 1
 	mkdir -p "$dir"
@@ -127,8 +127,13 @@ PY
 for lab in $LABS; do
 	for patch in harness/mutants/"$lab"/*.patch; do
 		name=$(basename "$patch" .patch)
-		# shellcheck disable=SC2053
-		[[ $name == ${HINT_ONLY:-*} ]] || continue
+		selected=0
+		read -r -a globs <<<"${HINT_ONLY:-*}" # words, not file names
+		for glob in "${globs[@]}"; do
+			# shellcheck disable=SC2053
+			[[ $name == $glob ]] && selected=1
+		done
+		[ $selected = 1 ] || continue
 		want=$(header Hint "$patch")
 		caught=$(header Caught-by "$patch")
 		also=$(header Hint-also "$patch")

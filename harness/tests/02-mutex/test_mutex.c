@@ -154,13 +154,15 @@ END_TEST
 
 START_TEST(test_timed_acquire_rejects_bad_timeouts)
 {
-	const struct timespec big_ns = {0, 1000000000L}, neg = {-1, 0};
+	const struct timespec big_ns = {0, 1000000000L}, neg = {-1, 0},
+			      neg_ns = {0, -1};
 	struct mutex m;
 
 	mutex_init(&m);
 	CHECK_RC(mutex_acquire_timed(&m, NULL), -EINVAL);
 	CHECK_RC(mutex_acquire_timed(&m, &big_ns), -EINVAL);
 	CHECK_RC(mutex_acquire_timed(&m, &neg), -EINVAL);
+	CHECK_RC(mutex_acquire_timed(&m, &neg_ns), -EINVAL);
 	CHECK_EQ(word(&m), MUTEX_UNLOCKED);
 }
 END_TEST
@@ -252,6 +254,28 @@ START_TEST(test_timed_acquire_on_held_times_out)
 	ck_assert_msg(w.seconds >= 0.045,
 		      "gave up after %.3f s, before the 0.050 s timeout",
 		      w.seconds);
+	CHECK_RC(mutex_release(&wm), 0);
+}
+END_TEST
+
+/* A zero timeout is a try: the lock if it is free, else -ETIMEDOUT at
+ * once; it is not "no deadline". */
+START_TEST(test_timed_acquire_with_zero_timeout)
+{
+	const struct timespec zero = {0, 0};
+	struct waiter w = {&wm, &zero, -1, 0, 0};
+	pthread_t th;
+
+	mutex_init(&wm);
+	CHECK_RC(mutex_acquire_timed(&wm, &zero), 0);
+	pthread_create(&th, NULL, waiter_main, &w);
+	ck_assert_msg(
+	    join_within(th, wait_s),
+	    "mutex_acquire_timed({0, 0}) on a held lock had not "
+	    "returned after %d s: a zero timeout gives up at once, it "
+	    "does not mean \"no deadline\"",
+	    wait_s);
+	CHECK_RC(w.rc, -ETIMEDOUT);
 	CHECK_RC(mutex_release(&wm), 0);
 }
 END_TEST
@@ -462,6 +486,7 @@ static Suite *mutex_suite(void)
 	suite_add_tcase(s, api);
 
 	tcase_add_test(threads, test_timed_acquire_on_held_times_out);
+	tcase_add_test(threads, test_timed_acquire_with_zero_timeout);
 	tcase_add_test(threads, test_timed_deadline_carries_into_the_seconds);
 	tcase_add_test(threads, test_waiter_marks_word_contended);
 	tcase_add_test(threads, test_release_wakes_the_waiter);
