@@ -43,7 +43,9 @@ struct explore_test {
  *
  * Options: --strategy dfs|pct|random, --bound B (dfs), --depth D (pct),
  * --runs N (pct, random), --seed S, --max-schedules N, --max-steps N,
- * --timeout S (per schedule), --spurious 0|1, and the test's own options
+ * --timeout S (per schedule), --spurious 0|1, --plain 0|1 (plain accesses
+ * of the lab's code as scheduling points too), --minimise 0|1 (look for
+ * the failure with fewer preemptions), and the test's own options
  * (opts, NULL-terminated, may be NULL). With SCHED set in the
  * environment it runs that one schedule and prints its timeline.
  * Returns the exit status (PROTO_EXIT_*).

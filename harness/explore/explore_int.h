@@ -66,6 +66,7 @@ struct ex_shared {
 	uint32_t change[4];	 /* PCT's priority change points (steps) */
 	unsigned max_steps;	 /* scheduling points before "livelock" */
 	bool spurious;
+	bool plain; /* plain accesses of 1 to 8 bytes are points too */
 	uint32_t nprefix;
 	uint8_t prefix[EX_MAX_DECISIONS];
 	/* out */
@@ -114,6 +115,10 @@ static inline int ex_default(const struct ex_decision *d)
  */
 static inline int ex_cost(const struct ex_decision *d, int t)
 {
+	/* A time-out or a spurious wake-up costs one too, unless nobody
+	 * else could run. */
+	if (!(d->en & (1u << t)))
+		return d->en != 0;
 	if (d->mode == EX_MODE_RUN)
 		return t != d->cur;
 	if (d->mode == EX_MODE_YIELD)
@@ -151,7 +156,6 @@ void ex_thread_finish(void);
 int ex_thread_of(uintptr_t handle);
 void ex_thread_set_handle(int tid, uintptr_t handle);
 bool ex_thread_done(int tid);
-const void *ex_wait_aux(void);
 long ex_real_futex(_Atomic uint32_t *addr, int op, uint32_t val);
 
 /* The parent's side (report.c). */

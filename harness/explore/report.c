@@ -193,7 +193,7 @@ static const char *loc_of(const struct where *w, int n, uintptr_t pc)
 	return hit && hit->loc[0] ? hit->loc : "?";
 }
 
-enum { CELL_MAX = 46 };
+enum { CELL_MAX = 46, TIMELINE_HEAD = 60, TIMELINE_TAIL = 60 };
 
 static void cell(char *out, size_t cap, const char *loc, const char *text)
 {
@@ -259,6 +259,16 @@ void ex_print_timeline(const struct ex_shared *s)
 	for (uint32_t i = 0; i < s->nsteps; i++) {
 		const struct ex_step *st = &s->step[i];
 		char num[16];
+
+		/* A long run (a livelock) shows its start and its end. */
+		if (s->nsteps > TIMELINE_HEAD + TIMELINE_TAIL &&
+		    i == TIMELINE_HEAD) {
+			printf("%s ...  (steps %u to %u left out)\n",
+			       PROTO_TIMELINE_ROW, i + 1,
+			       s->nsteps - TIMELINE_TAIL);
+			i = s->nsteps - TIMELINE_TAIL - 1;
+			continue;
+		}
 
 		for (int t = 0; t < nthreads; t++)
 			cells[t][0] = '\0';

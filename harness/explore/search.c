@@ -32,7 +32,7 @@ enum { MINIMISE_BUDGET = 3000 };
 struct opts {
 	enum ex_strategy strategy;
 	unsigned long bound, depth, runs, seed, max_schedules, max_steps;
-	unsigned long timeout, spurious;
+	unsigned long timeout, spurious, plain, minimise;
 };
 
 struct search {
@@ -401,6 +401,8 @@ static int report_failure(struct search *se, char **argv,
 	       se->fail_preemptions == 1 ? "" : "s");
 	if (se->fail_preemptions == 0)
 		printf(" (none needed)\n");
+	else if (!se->o.minimise)
+		printf(" (not shortened: --minimise 0)\n");
 	else
 		printf("; none with fewer found in %lu more schedule%s "
 		       "(bounds 0 to %u)\n",
@@ -446,7 +448,7 @@ static void usage(const struct explore_test *t,
 		"usage: %s [--strategy dfs|pct|random] [--bound B] "
 		"[--depth D] [--runs N] [--seed S]\n"
 		"       [--max-schedules N] [--max-steps N] [--timeout S] "
-		"[--spurious 0|1]",
+		"[--spurious 0|1] [--plain 0|1] [--minimise 0|1]",
 		t->name);
 	for (const struct scenario_opt *o = opts; o && o->name; o++)
 		fprintf(to, " [--%s N]", o->name);
@@ -463,10 +465,12 @@ static unsigned long *opt_slot(struct opts *o, const char *name,
 {
 	static const char *names[] = {"bound", "depth", "runs", "seed",
 				      "max-schedules", "max-steps",
-				      "timeout", "spurious"};
+				      "timeout", "spurious", "plain",
+				      "minimise"};
 	unsigned long *slots[] = {&o->bound, &o->depth, &o->runs,
 				  &o->seed, &o->max_schedules, &o->max_steps,
-				  &o->timeout, &o->spurious};
+				  &o->timeout, &o->spurious, &o->plain,
+				  &o->minimise};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(name, names[i]) == 0)
@@ -537,7 +541,8 @@ int explore_main(const struct explore_test *t, const struct scenario_opt *opts,
 			    .o = {.strategy = EX_DFS, .bound = t->bound,
 				  .depth = 3, .runs = 200, .seed = 1,
 				  .max_schedules = 200000, .max_steps = 5000,
-				  .timeout = 10, .spurious = t->spurious}};
+				  .timeout = 10, .spurious = t->spurious,
+				  .minimise = 1}};
 	const char *sched = getenv(PROTO_SCHED_ENV);
 	enum ex_outcome r = EX_PASS;
 	unsigned long extra = 0;
@@ -559,6 +564,7 @@ int explore_main(const struct explore_test *t, const struct scenario_opt *opts,
 	}
 	ex_shm->max_steps = (unsigned)se.o.max_steps;
 	ex_shm->spurious = se.o.spurious != 0;
+	ex_shm->plain = se.o.plain != 0;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
@@ -572,12 +578,14 @@ int explore_main(const struct explore_test *t, const struct scenario_opt *opts,
 		r = sample(&se, se.o.strategy, &prob);
 	if (r == EX_SETUP || r == EX_NONDET)
 		return setup_error(&se);
-	if (r == EX_FAIL) {
+	if (r == EX_FAIL && se.o.minimise) {
 		r = minimise(&se, &extra);
 		if (r == EX_SETUP || r == EX_NONDET)
 			return setup_error(&se);
 		return report_failure(&se, argv, extra, prob);
 	}
+	if (r == EX_FAIL)
+		return report_failure(&se, argv, 0, prob);
 	if (se.o.strategy == EX_DFS)
 		printf("explore: %s %lu schedules with <= %lu preemptions: no "
 		       "failure\n",

@@ -16,6 +16,8 @@ SRCDIR ?= solutions
 OUT ?= build/fuzz/quick
 JANSSON_SRC ?=
 TARGETS := fuzz_wire fuzz_actor_http fuzz_pool_http fuzz_ring
+# The servers' given code, the same for every tree.
+GIVEN := harness/given
 
 CC := clang
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -28,8 +30,9 @@ HARNESS_CFLAGS := $(CFLAGS) -Werror -Wno-unused-but-set-variable
 INST := -fsanitize=fuzzer-no-link
 LDFLAGS := -pthread -fsanitize=fuzzer $(SAN)
 INCS := $(foreach l,01-thread-pool 02-mutex 03-ring-buffer 04-actors,\
-	-I$(SRCDIR)/$(l)/include) -I$(SRCDIR)/01-thread-pool/apps \
-	-I$(SRCDIR)/04-actors/apps -Isanitizers -Iharness/lib -Iharness/fuzz
+	-I$(SRCDIR)/$(l)/include) \
+	$(foreach l,01-thread-pool 04-actors,-I$(GIVEN)/$(l)/include \
+	-I$(GIVEN)/$(l)/apps) -Isanitizers -Iharness/lib -Iharness/fuzz
 
 EVENT_LIBS := $(shell pkg-config --libs libevent libevent_pthreads)
 URCU_LIBS := $(shell pkg-config --libs liburcu-memb) -lurcu-common
@@ -45,22 +48,27 @@ else
   JANSSON_LIBS := $(shell pkg-config --libs jansson)
 endif
 
-lab = $(patsubst %.c,$(OUT)/lab/%.o,$(addprefix $(1)/src/,$(2)))
-POOL := $(call lab,01-thread-pool,tpool.c commands.c)
-ACTORS := $(call lab,04-actors,actor.c router.c compute.c wire.c)
-RING := $(call lab,02-mutex,mutex.c) \
-	$(call lab,03-ring-buffer,ring.c ring_shared.c ring_spsc.c ring_mpmc.c)
+lab = $(patsubst %.c,$(OUT)/lab/%.o,$(addprefix $(1)/,$(2)))
+given = $(patsubst %.c,$(OUT)/given/%.o,$(addprefix $(1)/,$(2)))
+POOL := $(call lab,01-thread-pool,src/tpool.c src/commands.c)
+ACTORS := $(call lab,04-actors,src/actor.c src/router.c src/wire.c)
+RING := $(call lab,02-mutex,src/mutex.c) $(call lab,03-ring-buffer,\
+	src/ring.c src/ring_shared.c src/ring_spsc.c src/ring_mpmc.c)
+JNUM := $(call given,01-thread-pool,src/jnum.c)
+SERVER_PARTS := $(call given,04-actors,apps/server_route.c \
+	apps/server_link.c src/compute.c src/delay.c) $(JNUM)
 DRIVER := $(OUT)/harness/http_driver.o
 
 all: $(addprefix $(OUT)/bin/,$(TARGETS))
 .PHONY: all
 
 $(OUT)/bin/fuzz_wire: $(OUT)/harness/fuzz_wire.o \
-	$(call lab,04-actors,wire.c) $(JANSSON_OBJS)
+	$(call lab,04-actors,src/wire.c) $(JANSSON_OBJS)
 $(OUT)/bin/fuzz_actor_http: $(OUT)/harness/fuzz_actor_http.o $(DRIVER) \
-	$(ACTORS) $(POOL) $(JANSSON_OBJS)
+	$(SERVER_PARTS) $(ACTORS) $(POOL) $(JANSSON_OBJS)
 $(OUT)/bin/fuzz_pool_http: $(OUT)/harness/fuzz_pool_http.o $(DRIVER) \
-	$(POOL) $(JANSSON_OBJS)
+	$(call lab,01-thread-pool,apps/handoff.c) $(JNUM) $(POOL) \
+	$(JANSSON_OBJS)
 $(OUT)/bin/fuzz_ring: $(OUT)/harness/fuzz_ring.o $(RING)
 
 $(OUT)/bin/%:
@@ -72,9 +80,16 @@ $(OUT)/lab/%.o: $(SRCDIR)/%.c
 	@mkdir -p $(@D)
 	$(CC) $(LAB_CFLAGS) $(INST) $(JANSSON_INC) $(INCS) -c $< -o $@
 
-# The targets include the servers' main files: those are rebuilt with them.
-$(OUT)/harness/fuzz_actor_http.o: $(SRCDIR)/04-actors/apps/actor_server.c
-$(OUT)/harness/fuzz_pool_http.o: $(SRCDIR)/01-thread-pool/apps/pool_server.c
+# The given code, instrumented too.
+$(OUT)/given/%.o: $(GIVEN)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(LAB_CFLAGS) $(INST) $(JANSSON_INC) $(INCS) -c $< -o $@
+
+# The targets include the servers' given files: rebuilt with them.
+$(OUT)/harness/fuzz_actor_http.o: $(GIVEN)/04-actors/apps/actor_server.c \
+	$(GIVEN)/04-actors/apps/server_http.c $(GIVEN)/04-actors/apps/server.h
+$(OUT)/harness/fuzz_pool_http.o: $(GIVEN)/01-thread-pool/apps/pool_server.c \
+	$(GIVEN)/01-thread-pool/include/pool_server.h
 $(OUT)/harness/%.o: harness/fuzz/%.c $(wildcard harness/fuzz/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(HARNESS_CFLAGS) $(INST) $(JANSSON_INC) $(INCS) -c $< -o $@

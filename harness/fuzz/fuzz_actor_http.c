@@ -2,20 +2,22 @@
 /*
  * fuzz_actor_http.c - libFuzzer target: lab 04's actor_server as an HTTP
  * client meets it. The input is the raw bytes a client sends; they reach
- * the server's own on_request() (request_body(), parse_path(), route())
- * through libevent's evhttp in this process (http_driver.h). No actor has
- * joined, so every well-formed GET /N is answered 503 EMPTY ACTOR POOL:
- * the path parsing runs, nothing waits.
+ * the server's own http_on_request() (request_body(), parse_path(),
+ * route_request()) through libevent's evhttp in this process
+ * (http_driver.h). No actor has joined, so every well-formed GET /N is
+ * answered 503 EMPTY ACTOR POOL: the path parsing runs, nothing waits.
  *
- * The request handling lives in the server's main file as static
- * functions, so this file includes apps/actor_server.c itself, its main()
- * renamed. Checked beyond crashes and leaks: parse_path() accepts exactly
- * "/" and 1 to 8 digits with a value below SQUARE_SUM_LIMIT (leading
- * zeros allowed), checked on the input as a string too.
+ * The request handling is given code with static helpers
+ * (harness/given/04-actors/apps/server_http.c), and the set-up is static
+ * in the server's main file: this file includes both, main() renamed.
+ * Checked beyond crashes and leaks: parse_path() accepts exactly "/" and
+ * digits with a value below SQUARE_SUM_LIMIT (leading zeros allowed),
+ * checked on the input as a string too; no request stays pending.
  */
 #define main actor_server_main
-#include "actor_server.c" /* SRC/04-actors/apps, by -I */
+#include "actor_server.c" /* harness/given/04-actors/apps, by -I */
 #undef main
+#include "server_http.c"
 
 #include "http_driver.h"
 
@@ -69,7 +71,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	srv->http = srv->web_base ? evhttp_new(srv->web_base) : NULL;
 	if (!srv->http || start_actors(srv) < 0)
 		abort();
-	evhttp_set_gencb(srv->http, on_request, srv);
+	evhttp_set_gencb(srv->http, http_on_request, srv);
 	if (http_driver_listen(srv->web_base, srv->http) < 0)
 		abort();
 	return 0;

@@ -2,15 +2,17 @@
 /*
  * fuzz_pool_http.c - libFuzzer target: lab 01's pool_server as an HTTP
  * client meets it. The input is the raw bytes a client sends; they reach
- * the server's own on_request() and request_value() (the ?value=N query)
- * through libevent's evhttp in this process (http_driver.h).
+ * the server's own on_request() and request_value() (GET /N and the
+ * ?value=N query) through libevent's evhttp in this process
+ * (http_driver.h).
  *
- * The request handling lives in the server's main file as static
- * functions, so this file includes apps/pool_server.c itself, its main()
- * renamed. The pool is replaced by a stub that ends each task at once
- * with the value unsummed (a task for N = 99999999 would take a third of
- * a second): what is fuzzed is the parsing and the answer, not the sum.
- * Checked beyond crashes and leaks: a 200 answers a value below the
+ * The request handling is given code with static functions
+ * (harness/given/01-thread-pool/apps/pool_server.c): this file includes
+ * it, main() renamed, and links the tree's task_done() (apps/handoff.c).
+ * The pool is a stub that ends each task at once, unsummed, through
+ * task_done() (a task for N = 99999999 would take a third of a second):
+ * what is fuzzed is the parsing, the hand-off and the answer, not the
+ * sum. Checked beyond crashes and leaks: a 200 answers a value below the
  * limit, and no request stays pending.
  */
 #include <stdint.h>
@@ -23,7 +25,7 @@ struct tpool_task;
 #define tpool_task_worker fuzz_tpool_task_worker
 #define tpool_task_release fuzz_tpool_task_release
 #define main pool_server_main
-#include "pool_server.c" /* SRC/01-thread-pool/apps, by -I */
+#include "pool_server.c" /* harness/given/01-thread-pool/apps, by -I */
 #undef main
 
 #include "http_driver.h"
@@ -67,14 +69,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	srv->opt = (struct options){.host = "127.0.0.1", .quiet = true,
 				    .max_value = SQUARE_SUM_LIMIT,
-				    .max_pending = 1000, .seed = 1};
+				    .max_pending = 1000, .max_per_client = 1000,
+				    .seed = 1};
 	srv->rng = 1;
-	srv->base = event_base_new();
-	srv->http = srv->base ? evhttp_new(srv->base) : NULL;
-	if (!srv->http)
-		abort();
-	evhttp_set_gencb(srv->http, on_request, srv);
-	if (http_driver_listen(srv->base, srv->http) < 0)
+	if (start_loop(srv) < 0 ||
+	    http_driver_listen(srv->base, srv->http) < 0)
 		abort();
 	return 0;
 }

@@ -42,6 +42,7 @@ int http_driver_listen(struct event_base *base, struct evhttp *http)
 
 struct client {
 	int fd;
+	struct event *ev;
 	bool done;
 	struct http_reply *reply;
 };
@@ -65,6 +66,7 @@ static void on_client(evutil_socket_t fd, short what, void *arg)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	c->done = true; /* EOF or reset: the server is done with us */
+	event_del(c->ev);      /* an end of stream stays readable */
 }
 
 /* Write everything, waiting while the server's buffer is full. */
@@ -125,9 +127,16 @@ int http_driver_send(const uint8_t *data, size_t size,
 		return -1;
 	}
 	ev = event_new(driver_base, c.fd, EV_READ | EV_PERSIST, on_client, &c);
+	c.ev = ev;
 	if (!ev || event_add(ev, NULL) < 0)
 		abort();
 	write_all(c.fd, data, size);
+	/* Let the server read and answer while the connection is whole (a
+	 * server that sees the client's FIN before the request may rightly
+	 * drop the work); then half-close, so that an incomplete request
+	 * ends at once instead of at the timeout. */
+	for (int i = 0; i < 64 && !reply->bytes && !c.done; i++)
+		event_base_loop(driver_base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
 	shutdown(c.fd, SHUT_WR);
 	while (!c.done)
 		event_base_loop(driver_base, EVLOOP_ONCE);

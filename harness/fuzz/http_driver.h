@@ -4,9 +4,10 @@
  * of an HTTP client's connection, in the fuzzing process itself, so that
  * the server's own request handler (and libevent's parser before it) runs
  * on every input. The client side is a plain socket on a loopback port the
- * driver binds once; the input is written, the write side shut, and the
- * event loop run until the server has closed the connection (bounded by
- * evhttp's timeout of 1 s, which the driver sets).
+ * driver binds once; the input is written, the loop run until an answer
+ * starts (or a few idle turns), the write side shut, and the loop run
+ * until the server has closed the connection (bounded by evhttp's timeout
+ * of 1 s, which the driver sets).
  */
 #ifndef FUZZ_HTTP_DRIVER_H
 #define FUZZ_HTTP_DRIVER_H

@@ -14,26 +14,26 @@
 
 struct fact {
 	const char *name;
-	int number;         /* when text is NULL */
+	int number; /* when text is NULL */
 	const char *text;
 };
 
-#define NUM(x) {#x, x, NULL}
-#define TEXT(x) {#x, 0, x}
+#define NUM(x)                                                                 \
+	{                                                                      \
+#x, x, NULL                                                    \
+	}
+#define TEXT(x)                                                                \
+	{                                                                      \
+#x, 0, x                                                       \
+	}
 
 static const struct fact facts[] = {
-	NUM(PROTO_EXIT_OK),
-	NUM(PROTO_EXIT_FAILED),
-	NUM(PROTO_EXIT_SETUP),
-	NUM(PROTO_EXIT_TSAN),
-	TEXT(PROTO_STAT),
-	TEXT(PROTO_STAT_FMT),
-	TEXT(PROTO_RUN_MARK),
-	TEXT(PROTO_EXPLORE),
-	TEXT(PROTO_EXPLORE_FAIL),
-	TEXT(PROTO_EXPLORE_SCHED),
-	TEXT(PROTO_TIMELINE_ROW),
-	TEXT(PROTO_SCHED_ENV),
+    NUM(PROTO_EXIT_OK),	      NUM(PROTO_EXIT_FAILED),
+    NUM(PROTO_EXIT_SETUP),    NUM(PROTO_EXIT_TSAN),
+    TEXT(PROTO_STAT),	      TEXT(PROTO_STAT_FMT),
+    TEXT(PROTO_RUN_MARK),     TEXT(PROTO_EXPLORE),
+    TEXT(PROTO_EXPLORE_FAIL), TEXT(PROTO_EXPLORE_SCHED),
+    TEXT(PROTO_TIMELINE_ROW), TEXT(PROTO_SCHED_ENV),
 };
 
 /*
@@ -58,7 +58,6 @@ static void print_text(const char *t)
 	putchar('\'');
 }
 
-
 int main(int argc, char **argv)
 {
 	const char *lang = argc > 1 ? argv[1] : "";
@@ -75,7 +74,8 @@ int main(int argc, char **argv)
 		const struct fact *f = &facts[i];
 
 		if (!f->text) {
-			printf(sh ? "%s=%d\n" : "%s = %d\n", f->name, f->number);
+			printf(sh ? "%s=%d\n" : "%s = %d\n", f->name,
+			       f->number);
 			continue;
 		}
 		if (strpbrk(f->text, "'\\")) {

@@ -14,6 +14,8 @@
 01-thread-pool_GIVEN := apps/pool_server.c src/jnum.c
 01-thread-pool_PARTS_pool_server := 01-thread-pool/apps/handoff.c \
 	01-thread-pool/src/jnum.c
+# the explore variant builds only these (harness/explore/)
+01-thread-pool_EXPLORE := explore_pool
 01-thread-pool_LDLIBS := $(shell pkg-config --libs libevent libevent_pthreads \
 	jansson 2>/dev/null || echo -levent_pthreads -levent -ljansson)
 # `make run-lab 1` runs the server, as the chapter runs node main.js.

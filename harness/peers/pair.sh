@@ -5,7 +5,8 @@
 # all. Every wait is bounded; every process started is stopped, then
 # killed if it will not stop.
 #
-#   pair_start_server c|node DIR [ARGS...]   sets PAIR_WEB, PAIR_APORT
+#   pair_build SRC TAG LABS                  the C programs
+#   pair_start_server c|node [ARGS...]       sets PAIR_WEB, PAIR_APORT
 #   pair_start_actor c|node [ARGS...]        joins PAIR_APORT
 #   pair_wait_actors N                       until the server counts N
 #   pair_stop_all
@@ -21,6 +22,22 @@ PAIR_SERVER_PID=
 PAIR_WEB=
 PAIR_APORT=
 pair_n=0
+
+# pair_build SRC TAG LABS: the C programs, native, under check-lab's lock
+# on the tree's build directory. Dependency files that name sources since
+# moved would stop make: drop them and build once more.
+pair_build() {
+	local tag=$2
+	mkdir -p build/locks
+	(
+		flock 9
+		make -s -j2 -f harness/mk/build.mk VARIANT=native SRCDIR="$1" \
+			TAG="$tag" LABS="$3" ||
+			{ find "build/native/$tag" -name '*.d' -delete 2>/dev/null
+			  make -s -j2 -f harness/mk/build.mk VARIANT=native \
+				SRCDIR="$1" TAG="$tag" LABS="$3"; }
+	) 9>"build/locks/$tag.lock"
+}
 
 # pair_cmd c|node server|actor: the program's command line.
 pair_cmd() {

@@ -61,7 +61,8 @@ static void parse_location(struct build_msg *m, const char *loc, size_t n,
 	}
 	/* shown relative to the current directory where it is below it */
 	if (strncmp(buf, top, tl) == 0 && buf[tl] == '/')
-		snprintf(m->file, sizeof(m->file), "%.*s", TEXT_MAX - 1, buf + tl + 1);
+		snprintf(m->file, sizeof(m->file), "%.*s", TEXT_MAX - 1,
+			 buf + tl + 1);
 	else
 		snprintf(m->file, sizeof(m->file), "%.*s", TEXT_MAX - 1, buf);
 }
@@ -84,8 +85,8 @@ static bool in_tree(const char *file, const char *tree, const char *top)
  */
 static int parse_line(const char *line, const char *top, struct build_msg *m)
 {
-	static const char *const sevs[] = {": fatal error: ", ": error: ",
-					   ": warning: ", ": note: "};
+	static const char *const sevs[] = {
+	    ": fatal error: ", ": error: ", ": warning: ", ": note: "};
 	static const char *const ld[] = {": undefined reference to ",
 					 ": multiple definition of "};
 	const char *at;
@@ -100,7 +101,8 @@ static int parse_line(const char *line, const char *top, struct build_msg *m)
 		parse_location(m, line, (size_t)(at - line), top);
 		snprintf(m->severity, sizeof(m->severity), "%.*s",
 			 (int)strlen(sevs[i]) - 4, sevs[i] + 2);
-		snprintf(m->text, sizeof(m->text), "%.*s", TEXT_MAX - 1, at + strlen(sevs[i]));
+		snprintf(m->text, sizeof(m->text), "%.*s", TEXT_MAX - 1,
+			 at + strlen(sevs[i]));
 		return i == 3 ? 2 : 1;
 	}
 	for (size_t i = 0; i < sizeof(ld) / sizeof(ld[0]); i++) {
@@ -112,13 +114,15 @@ static int parse_line(const char *line, const char *top, struct build_msg *m)
 			line += 13;
 		parse_location(m, line, (size_t)(at - line), top);
 		snprintf(m->severity, sizeof(m->severity), "error");
-		snprintf(m->text, sizeof(m->text), "%.*s", TEXT_MAX - 1, at + 2);
+		snprintf(m->text, sizeof(m->text), "%.*s", TEXT_MAX - 1,
+			 at + 2);
 		return 1;
 	}
 	if (strncmp(line, "make: *** No rule to make target", 32) == 0) {
 		memset(m, 0, sizeof(*m));
 		snprintf(m->severity, sizeof(m->severity), "error");
-		snprintf(m->text, sizeof(m->text), "%.*s", TEXT_MAX - 1, line + 10);
+		snprintf(m->text, sizeof(m->text), "%.*s", TEXT_MAX - 1,
+			 line + 10);
 		return 1;
 	}
 	return 0;
@@ -173,8 +177,9 @@ static void read_log(struct build *b, int variant, const char *tree,
 		} else if (kind == 2 && have && !cur.student &&
 			   in_tree(m.file, tree, top) &&
 			   strncmp(m.text, "in expansion of macro", 21) == 0) {
-			snprintf(cur.via, sizeof(cur.via), "%.120s, at %.300s:%d",
-				 m.text, cur.file, cur.line);
+			snprintf(cur.via, sizeof(cur.via),
+				 "%.120s, at %.300s:%d", m.text, cur.file,
+				 cur.line);
 			memcpy(cur.file, m.file, sizeof(cur.file));
 			cur.line = m.line;
 			cur.column = m.column;
@@ -285,9 +290,8 @@ json_t *build_json(const struct build *b)
 
 	for (int v = 0; v < b->n_variants; v++)
 		json_array_append_new(
-			vars, json_pack("{s:s, s:s, s:b}", "name",
-					b->variant[v], "log", b->log[v], "ok",
-					v != b->failed));
+		    vars, json_pack("{s:s, s:s, s:b}", "name", b->variant[v],
+				    "log", b->log[v], "ok", v != b->failed));
 	for (int i = 0; i < b->n_msg; i++) {
 		const struct build_msg *m = &b->msg[i];
 		json_t *in = json_array();
@@ -295,19 +299,18 @@ json_t *build_json(const struct build *b)
 		for (int v = 0; v < b->n_variants; v++)
 			if (m->variants & (1u << v))
 				json_array_append_new(
-					in, json_string(b->variant[v]));
+				    in, json_string(b->variant[v]));
 		json_array_append_new(
-			msgs,
-			json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:b, s:o}",
-				  "file", m->file, "line", m->line, "column",
-				  m->column, "severity", m->severity, "text",
-				  m->text, "via", m->via, "student",
-				  m->student, "variants", in));
+		    msgs, json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:b, s:o}",
+				    "file", m->file, "line", m->line, "column",
+				    m->column, "severity", m->severity, "text",
+				    m->text, "via", m->via, "student",
+				    m->student, "variants", in));
 	}
-	return json_pack("{s:b, s:o, s:o, s:o, s:i, s:i}", "ok",
-			 b->failed < 0, "failed_variant",
+	return json_pack("{s:b, s:o, s:o, s:o, s:i, s:i}", "ok", b->failed < 0,
+			 "failed_variant",
 			 b->failed >= 0 ? json_string(b->variant[b->failed])
 					: json_null(),
-			 "variants", vars, "messages", msgs, "errors", b->errors,
-			 "warnings", b->warnings);
+			 "variants", vars, "messages", msgs, "errors",
+			 b->errors, "warnings", b->warnings);
 }

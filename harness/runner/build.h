@@ -20,9 +20,9 @@ struct build_msg {
 	char severity[16];   /* error, warning, fatal error */
 	char text[TEXT_MAX];
 	char via[TEXT_MAX]; /* "in macro X at file:line", or "" */
-	bool student;       /* about a file of the student's tree */
+	bool student;	    /* about a file of the student's tree */
 	unsigned variants;  /* bit i: seen in the build of variant i */
-	int order;          /* first seen: the n-th message */
+	int order;	    /* first seen: the n-th message */
 };
 
 struct build {
@@ -44,8 +44,7 @@ void build_read(struct build *b, const char *tree);
 
 /* Print the build's line and its messages before the checks' lines (only
  * when it failed or warned). Returns true when it printed something. */
-bool build_print(const struct build *b, const char *label,
-		 const char *lab);
+bool build_print(const struct build *b, const char *label, const char *lab);
 
 json_t *build_json(const struct build *b);
 

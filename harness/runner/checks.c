@@ -485,9 +485,13 @@ static bool setup_error(int status, const char *log, size_t len,
 	n = last_len;
 	if (line) {
 		char msg[TEXT_MAX];
+		size_t fl = strlen(PROTO_EXPLORE_FAIL " ");
 
 		copy_line(msg, sizeof(msg), line, n);
-		figure(o, "%s", msg);
+		/* The explorer says it as its EXPLORE-FAIL line. */
+		figure(o, "%s",
+		       strncmp(msg, PROTO_EXPLORE_FAIL " ", fl) ? msg
+								  : msg + fl);
 	} else {
 		figure(o, "exited with status %d", PROTO_EXIT_SETUP);
 	}

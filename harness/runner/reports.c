@@ -346,28 +346,51 @@ static void tsan_thread(const char *line, struct report_item *r)
 		scopy(t->state, sizeof(t->state), st + 2, strcspn(st + 2, ")"));
 }
 
+/* "WARNING: ThreadSanitizer: data race (pid=7814)" opens a report. */
+static void tsan_start(struct report_set *s, struct tsan_state *ts,
+		       const char *line, int lineno)
+{
+	const char *p = line + strlen("WARNING: ThreadSanitizer: ");
+	char kind[REPORT_NAME];
+
+	scopy(kind, sizeof(kind), p, strcspn(p, "("));
+	while (kind[0] && kind[strlen(kind) - 1] == ' ')
+		kind[strlen(kind) - 1] = '\0';
+	ts->r = new_item(s, kind, lineno);
+	ts->in_report = true;
+	ts->sec = SEC_NONE;
+	if (ts->r) {
+		snprintf(ts->r->kind, sizeof(ts->r->kind), "%s", kind);
+		ts->r->race = starts(kind, "data race");
+		s->races += ts->r->race;
+	}
+}
+
+/* A stack frame: to the section it is under. */
+static void tsan_frame_line(struct tsan_state *ts, const struct report_frame *f)
+{
+	struct report_item *r = ts->r;
+	struct report_thread *t;
+
+	if (ts->sec == SEC_ACC0 || ts->sec == SEC_ACC1) {
+		push_frame(&r->acc[ts->sec - SEC_ACC0].stack, f);
+	} else if (ts->sec == SEC_ALLOC) {
+		push_frame(&r->loc.alloc, f);
+	} else if (ts->sec == SEC_THREAD && r->n_threads > 0) {
+		t = &r->threads[r->n_threads - 1];
+		if (!t->created_at[0] && !library_frame(f))
+			report_where(f, t->created_at, REPORT_NAME);
+	}
+}
+
 static void tsan_line(struct report_set *s, struct tsan_state *ts,
 		      const char *line, int lineno)
 {
-	static const char warn[] = "WARNING: ThreadSanitizer: ";
 	struct report_item *r = ts->r;
 	struct report_frame f;
 
-	if (starts(line, warn)) {
-		char kind[REPORT_NAME];
-
-		scopy(kind, sizeof(kind), line + strlen(warn),
-		      strcspn(line + strlen(warn), "("));
-		while (kind[0] && kind[strlen(kind) - 1] == ' ')
-			kind[strlen(kind) - 1] = '\0';
-		ts->r = new_item(s, kind, lineno);
-		ts->in_report = true;
-		ts->sec = SEC_NONE;
-		if (ts->r) {
-			snprintf(ts->r->kind, sizeof(ts->r->kind), "%s", kind);
-			ts->r->race = starts(kind, "data race");
-			s->races += ts->r->race;
-		}
+	if (starts(line, "WARNING: ThreadSanitizer: ")) {
+		tsan_start(s, ts, line, lineno);
 		return;
 	}
 	if (starts(line, "ERROR: ThreadSanitizer: ") && !s->crash[0]) {
@@ -376,42 +399,31 @@ static void tsan_line(struct report_set *s, struct tsan_state *ts,
 		scopy(s->crash, sizeof(s->crash), p, strcspn(p, "("));
 		return;
 	}
-	if (!ts->in_report)
-		return;
-	if (starts(line, "SUMMARY: ThreadSanitizer")) {
-		ts->in_report = false;
-		if (r)
-			r->last_line = lineno;
-		return;
-	}
-	if (!r)
+	if (!ts->in_report || !r)
 		return;
 	r->last_line = lineno;
-	if (tsan_frame(line, &f)) {
-		if (ts->sec == SEC_ACC0 || ts->sec == SEC_ACC1)
-			push_frame(&r->acc[ts->sec - SEC_ACC0].stack, &f);
-		else if (ts->sec == SEC_ALLOC)
-			push_frame(&r->loc.alloc, &f);
-		else if (ts->sec == SEC_THREAD && r->n_threads > 0 &&
-			 !r->threads[r->n_threads - 1].created_at[0] &&
-			 !library_frame(&f))
-			report_where(&f,
-				     r->threads[r->n_threads - 1].created_at,
-				     REPORT_NAME);
+	if (starts(line, "SUMMARY: ThreadSanitizer")) {
+		ts->in_report = false;
 		return;
 	}
+	if (tsan_frame(line, &f)) {
+		tsan_frame_line(ts, &f);
+		return;
+	}
+	/* Section headings are indented by two spaces exactly. */
 	if (!starts(line, "  ") || line[2] == ' ')
 		return;
 	ts->sec = SEC_NONE;
-	if (starts(line, "  Location is "))
+	if (starts(line, "  Location is ")) {
 		tsan_location(line, r, &ts->sec);
-	else if (tsan_access(line, r))
+	} else if (tsan_access(line, r)) {
 		ts->sec = starts(line, "  Previous ") ? SEC_ACC1 : SEC_ACC0;
-	else if (starts(line, "  Thread T")) {
+	} else if (starts(line, "  Thread T")) {
 		tsan_thread(line, r);
 		ts->sec = SEC_THREAD;
-	} else if (starts(line, "  As if synchronized via sleep"))
+	} else if (starts(line, "  As if synchronized via sleep")) {
 		r->sleep_sync = true;
+	}
 }
 
 /* ---- Valgrind: Helgrind and DRD ----------------------------------------- */
@@ -662,6 +674,36 @@ static void vg_frame_line(struct vg_state *v, const struct report_frame *f)
 		push_frame(&r->loc.alloc, f);
 }
 
+/* A line inside a race report: the other access, locks held, the
+ * variable. Returns true when it was one. */
+static bool vg_race_line(struct vg_state *v, const char *line)
+{
+	struct report_access *other = &v->r->acc[1];
+
+	if (starts(line, "This conflicts with a previous ")) {
+		vg_access(line, other);
+		v->sec = SEC_ACC1;
+		return true;
+	}
+	if (starts(line, "Other segment start (thread ")) {
+		other->known = true;
+		snprintf(other->op, sizeof(other->op), "access");
+		scopy(other->thread, sizeof(other->thread), line + 28,
+		      strcspn(line + 28, ")"));
+		v->sec = SEC_ACC1;
+		return true;
+	}
+	if (starts(line, "Other segment end")) {
+		v->sec = SEC_NONE;
+		return true;
+	}
+	if (starts(line, "Locks held: ")) {
+		vg_locks_held(v, line, &v->r->acc[v->sec == SEC_ACC1 ? 1 : 0]);
+		return true;
+	}
+	return v->r->race && vg_location(line, v->r, &v->sec);
+}
+
 /* One line of one process's Valgrind output, its "==pid== " cut off. */
 static void vg_line(struct report_set *s, struct vg_state *v, const char *line,
 		    int lineno)
@@ -715,28 +757,7 @@ static void vg_line(struct report_set *s, struct vg_state *v, const char *line,
 			vg_access(line, &v->r->acc[0]);
 		return;
 	}
-	if (v->r && starts(line, "This conflicts with a previous ")) {
-		vg_access(line, &v->r->acc[1]);
-		v->sec = SEC_ACC1;
-		return;
-	}
-	if (v->r && starts(line, "Other segment start (thread ")) {
-		v->r->acc[1].known = true;
-		snprintf(v->r->acc[1].op, sizeof(v->r->acc[1].op), "access");
-		scopy(v->r->acc[1].thread, sizeof(v->r->acc[1].thread),
-		      line + 28, strcspn(line + 28, ")"));
-		v->sec = SEC_ACC1;
-		return;
-	}
-	if (v->r && starts(line, "Other segment end")) {
-		v->sec = SEC_NONE;
-		return;
-	}
-	if (v->r && starts(line, "Locks held: ")) {
-		vg_locks_held(v, line, &v->r->acc[v->sec == SEC_ACC1 ? 1 : 0]);
-		return;
-	}
-	if (v->r && v->r->race && vg_location(line, v->r, &v->sec))
+	if (v->r && vg_race_line(v, line))
 		return;
 	if (line[0] == ' ' || vg_thread_announcement(line) ||
 	    (vg_context(line) && !starts(line, "Thread #")) ||

@@ -6,8 +6,8 @@
  */
 #define _GNU_SOURCE
 #include "results.h"
-#include "reports.h"
 #include "protocol.h"
+#include "reports.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -18,8 +18,7 @@ const char *verdict_name(const struct outcome *o)
 	return o->skipped ? "skip" : o->pass ? "pass" : "fail";
 }
 
-void tally_add(struct tally *t, const struct check *c,
-	       const struct outcome *o)
+void tally_add(struct tally *t, const struct check *c, const struct outcome *o)
 {
 	int k = 0;
 
@@ -50,8 +49,8 @@ int tally_status(const struct tally *t, bool strict)
 	return t->req_passed == t->req_total ? 0 : 1;
 }
 
-void tally_line(char *dst, size_t cap, const char *label,
-		const struct tally *t, double seconds)
+void tally_line(char *dst, size_t cap, const char *label, const struct tally *t,
+		double seconds)
 {
 	size_t n;
 
@@ -75,8 +74,9 @@ void tally_line(char *dst, size_t cap, const char *label,
  * safe characters, else in single quotes. */
 static bool shell_safe(const char *s)
 {
-	return s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			   "0123456789.,:_-+=/")] == '\0';
+	return s[strspn(s,
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			"0123456789.,:_-+=/")] == '\0';
 }
 
 void replay_command(char *dst, size_t cap, const char *replay,
@@ -126,8 +126,8 @@ json_t *check_json(const struct check *checks, const struct check *c,
 		      c->title, "run", c->run, "hint", string_or_null(c->hint),
 		      "points", c->points, "extension",
 		      string_or_null(c->extension), "expect", expect_name(c),
-		      "skeleton_pass", c->skeleton_pass, "timeout", c->timeout_s,
-		      "repeat", c->repeat, "memory_mib",
+		      "skeleton_pass", c->skeleton_pass, "timeout",
+		      c->timeout_s, "repeat", c->repeat, "memory_mib",
 		      (json_int_t)c->memory_mib, "after", after);
 	if (!j || !o)
 		return j;
@@ -138,17 +138,17 @@ json_t *check_json(const struct check *checks, const struct check *c,
 		json_array_append_new(ev, json_string(o->evidence[k]));
 	replay_command(cmd, sizeof(cmd), replay, c, o);
 	json_object_update_new(
-		j, json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:f, s:i, s:I, "
-			     "s:b, s:i}",
-			     "verdict", verdict_name(o), "figure", o->figure,
-			     "evidence", ev, "replay",
-			     cmd[0] ? json_string(cmd) : json_null(), "sched",
-			     o->sched[0] ? json_string(o->sched) : json_null(),
-			     "log", o->log, "seconds", o->seconds, "processes",
-			     o->processes, "seed", (json_int_t)o->replay_seed,
-			     "timed_out", o->timed_out, "signal", o->signal));
-	json_object_set_new(j, "report",
-			    o->report ? reports_to_json(o->report) : json_null());
+	    j, json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:f, s:i, s:I, "
+			 "s:b, s:i}",
+			 "verdict", verdict_name(o), "figure", o->figure,
+			 "evidence", ev, "replay",
+			 cmd[0] ? json_string(cmd) : json_null(), "sched",
+			 o->sched[0] ? json_string(o->sched) : json_null(),
+			 "log", o->log, "seconds", o->seconds, "processes",
+			 o->processes, "seed", (json_int_t)o->replay_seed,
+			 "timed_out", o->timed_out, "signal", o->signal));
+	json_object_set_new(
+	    j, "report", o->report ? reports_to_json(o->report) : json_null());
 	return j;
 }
 
@@ -158,11 +158,10 @@ json_t *results_json(const char *label, unsigned long long seed, bool strict,
 	json_t *ext = json_array();
 
 	for (int k = 0; k < t->n_ext; k++)
-		json_array_append_new(ext,
-				      json_pack("{s:s, s:i, s:i}", "name",
-						t->ext[k].name, "passed",
-						t->ext[k].passed, "total",
-						t->ext[k].total));
+		json_array_append_new(ext, json_pack("{s:s, s:i, s:i}", "name",
+						     t->ext[k].name, "passed",
+						     t->ext[k].passed, "total",
+						     t->ext[k].total));
 	return json_pack("{s:i, s:s, s:I, s:b, s:i, s:i, s:i, s:i, s:{s:i, "
 			 "s:i}, s:o, s:f, s:b}",
 			 "schema", RESULTS_SCHEMA, "label", label, "seed",

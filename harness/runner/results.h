@@ -26,8 +26,7 @@ struct tally {
 
 const char *verdict_name(const struct outcome *o);
 
-void tally_add(struct tally *t, const struct check *c,
-	       const struct outcome *o);
+void tally_add(struct tally *t, const struct check *c, const struct outcome *o);
 
 /* 0 when the lab passed: every required check (every check if strict). */
 int tally_status(const struct tally *t, bool strict);
@@ -37,8 +36,8 @@ int tally_status(const struct tally *t, bool strict);
  * the plain "lab02: 3 passed, 1 failed, 13 skipped (9 s)" without
  * extensions.
  */
-void tally_line(char *dst, size_t cap, const char *label,
-		const struct tally *t, double seconds);
+void tally_line(char *dst, size_t cap, const char *label, const struct tally *t,
+		double seconds);
 
 /* The command that replays a failed check, or "" for one that did not
  * fail. replay is the command's start ("make check-lab 2 SRC=solutions"). */

@@ -835,19 +835,15 @@ static int parse_report_main(const char *tool_name, const char *path)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.build = calloc(1, sizeof(struct build))};
+	static struct build build = {.failed = -1};
+	struct opts o = {.build = &build};
 	struct check *checks;
 	struct job *jobs;
 	char lab[TEXT_MAX];
-	int n, m;
+	int n, m, rc;
 
 	if (argc == 4 && strcmp(argv[1], "--parse-report") == 0)
 		return parse_report_main(argv[2], argv[3]);
-	if (!o.build) {
-		fprintf(stderr, "runner: out of memory\n");
-		return PROTO_EXIT_SETUP;
-	}
-	o.build->failed = -1;
 	if (parse_args(argc, argv, &o) < 0) {
 		usage(stderr);
 		return PROTO_EXIT_SETUP;
@@ -870,17 +866,22 @@ int main(int argc, char **argv)
 		for (int i = 0; i < n; i++)
 			fprintf(stderr, " %s", checks[i].id);
 		fputc('\n', stderr);
+		free(jobs);
 		return PROTO_EXIT_SETUP;
 	}
 	build_read(o.build, o.tree ? o.tree : "");
 	build_print(o.build, o.label,
 		    lab_name(o.checks_path, lab, sizeof(lab)));
-	if (o.build_failed)
-		return build_failed(&o, checks, jobs, m);
-	mkdirs(o.log_dir);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	return run_all(&o, checks, jobs, m);
+	if (o.build_failed) {
+		rc = build_failed(&o, checks, jobs, m);
+	} else {
+		mkdirs(o.log_dir);
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		signal(SIGPIPE, SIG_IGN);
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		rc = run_all(&o, checks, jobs, m);
+	}
+	free(jobs);
+	return rc;
 }

@@ -6,14 +6,16 @@
 // square_sum command for a pool of worker threads (pool.js). The speed
 // baseline for lab 01's C pool_server, with the same options and answers:
 //
-//   GET /?value=N   {"sum":S,"value":N} (a random N below MAX_VALUE
-//                   without one); 400 for a value that is not a whole
-//                   number or is not below 100000000; 503 beyond
-//                   MAX_PENDING requests in flight
+//   GET /N or GET /?value=N   {"sum":S,"value":N} (a random N below
+//                   MAX_VALUE without one); 400 for a value that is not a
+//                   whole number or is not below 100000000; 503 beyond
+//                   MAX_PENDING requests in flight, or MAX_PER_CLIENT from
+//                   one address
 //
 // Options come from the environment (THREADS, STRATEGY, TIES, DELAY_MS,
-// HOST, PORT, MAX_VALUE, MAX_PENDING, SEED, QUIET=1), as in the chapter's
-// THREADS=3 STRATEGY=leastbusy node main.js, with the C server's defaults.
+// HOST, PORT, MAX_VALUE, MAX_PENDING, MAX_PER_CLIENT, SEED, QUIET=1), as
+// in the chapter's THREADS=3 STRATEGY=leastbusy node main.js, with the C
+// server's defaults.
 // It logs "Selected Worker: N" per request unless QUIET.
 "use strict";
 
@@ -45,6 +47,7 @@ const port = env("PORT", 1337, 0, 65535);
 const delayMs = env("DELAY_MS", 100, 0, 60000);
 const maxValue = env("MAX_VALUE", SQUARE_SUM_LIMIT, 1, SQUARE_SUM_LIMIT);
 const maxPending = env("MAX_PENDING", 1000, 1, 1000000);
+const maxPerClient = env("MAX_PER_CLIENT", 256, 1, 1000000);
 const seed = env("SEED", Math.floor(Date.now() / 1000), 0,
 		 Number.MAX_SAFE_INTEGER);
 const quiet = (process.env.QUIET || "0") !== "0";
@@ -52,6 +55,7 @@ const pool = new WorkerPool({ size: env("THREADS", 0, -4096, 4096),
 			      strategy, ties, seed: seed + 1 });
 const random = new Random(seed);
 let pending = 0;
+const perClient = new Map(); // affinity key -> requests in flight
 
 function send(res, status, obj) {
 	const text = JSON.stringify(obj);
@@ -69,16 +73,22 @@ function peerKey(req) {
 	return h;
 }
 
-// ?value=N, or a random value; null when the query's value is not a whole
-// number (the C server's strtoull rules: digits only).
+// GET /N or ?value=N (the query wins), or a random value; null when either
+// is not a whole number (the C server's rules: digits only).
 function requestValue(url) {
-	const fallback = random.below(maxValue);
+	let value = random.below(maxValue);
 	const q = url.indexOf("?");
+	const path = q < 0 ? url : url.slice(0, q);
+	if (path.length > 1) {
+		if (!/^\/[0-9]+$/.test(path))
+			return null;
+		value = Number(path.slice(1));
+	}
 	if (q < 0)
-		return fallback;
+		return value;
 	const v = new URLSearchParams(url.slice(q + 1)).get("value");
 	if (v === null)
-		return fallback;
+		return value;
 	return /^[0-9]+$/.test(v) ? Number(v) : null;
 }
 
@@ -91,13 +101,23 @@ const server = http.createServer(async (req, res) => {
 	if (value >= SQUARE_SUM_LIMIT)
 		return send(res, 400, { error: "Numerical result out of range",
 					value });
+	const key = peerKey(req);
+	const mine = perClient.get(key) || 0;
+	if (mine >= maxPerClient)
+		return send(res, 503, { error: "too many requests in flight " +
+					"from this client" });
+	perClient.set(key, mine + 1);
 	pending++;
 	const [worker, done] = pool.exec("square_sum", [value],
-					 { delayMs, key: peerKey(req) });
+					 { delayMs, key });
 	if (!quiet)
 		console.log(`Selected Worker: ${worker}`);
 	const out = await done;
 	pending--;
+	if (perClient.get(key) === 1)
+		perClient.delete(key);
+	else
+		perClient.set(key, perClient.get(key) - 1);
 	if (out.error !== undefined)
 		send(res, 500, { error: out.error });
 	else

@@ -4,7 +4,9 @@
  * small ring and consumers take them out, in every schedule within the
  * bound. --queue 0 is the shared ring (the lab-02 mutex, two-byte messages
  * with ring_shared_try_write_all/try_read_all), 1 the SPSC queue, 2 the
- * MPMC queue. Every message must arrive exactly once, unchanged, and each
+ * MPMC queue, 3 the shared ring as a byte stream (one-byte messages with
+ * ring_shared_write/read; with --plain 1 the ring's plain accesses are
+ * scheduling points too, so a write outside the lock shows). Every message must arrive exactly once, unchanged, and each
  * producer's messages in the order it sent them; no thread may be left
  * blocked. --start puts the queues' positions just below UINT32_MAX, so
  * that they wrap within the first pushes; the capacity is small, so the
@@ -42,11 +44,21 @@ static int lab_rc(const char *what, int rc)
 	return rc;
 }
 
+/* One-byte messages of the byte stream: producer, then sequence. */
+static int stream_rc(const char *what, ssize_t n)
+{
+	return n == 0 ? -EAGAIN : lab_rc(what, n < 0 ? (int)n : 0);
+}
+
 static int push(const uint8_t msg[2])
 {
 	uint32_t v = (uint32_t)msg[0] << 8 | msg[1];
+	uint8_t byte = (uint8_t)(msg[0] << 4 | msg[1]);
 
 	switch (queue) {
+	case 3:
+		return stream_rc("ring_shared_write",
+				 ring_shared_write(&shared, &byte, 1));
 	case 0:
 		return lab_rc("ring_shared_try_write_all",
 			      ring_shared_try_write_all(&shared, msg, 2));
@@ -60,9 +72,15 @@ static int push(const uint8_t msg[2])
 static int pop(uint8_t msg[2])
 {
 	uint32_t v = 0;
+	uint8_t byte;
 	int rc;
 
 	switch (queue) {
+	case 3:
+		rc = stream_rc("ring_shared_read",
+			       ring_shared_read(&shared, &byte, 1));
+		msg[0] = byte >> 4, msg[1] = byte & 15;
+		return rc;
 	case 0:
 		return lab_rc("ring_shared_try_read_all",
 			      ring_shared_try_read_all(&shared, msg, 2));
@@ -134,16 +152,17 @@ static void setup(void)
 
 	if (producers < 1 || consumers < 1 ||
 	    producers + consumers > MAX_THREADS || msgs < 1 ||
-	    msgs > MAX_MSGS || capacity < 1 || capacity > 32 || queue > 2)
+	    msgs > MAX_MSGS || capacity < 1 || capacity > 32 || queue > 3)
 		explore_setup_error("--producers + --consumers at most %d, "
 				    "--msgs 1 to %d, --capacity 1 to 32, "
-				    "--queue 0 to 2",
+				    "--queue 0 to 3",
 				    MAX_THREADS, MAX_MSGS);
 	if (queue == 1 && (producers != 1 || consumers != 1))
 		explore_setup_error("the SPSC queue takes one producer and "
 				    "one consumer");
 	switch (queue) {
 	case 0:
+	case 3:
 		explore_name(region, "lock");
 		lab_rc("ring_shared_init",
 		       ring_shared_init(&shared, region,
@@ -197,7 +216,7 @@ int main(int argc, char **argv)
 		"within the bound.",
 		body, "dfs", 2, false};
 	const struct scenario_opt opts[] = {
-		{"queue", &queue, "0 shared ring, 1 SPSC, 2 MPMC"},
+		{"queue", &queue, "0 shared ring, 1 SPSC, 2 MPMC, 3 byte stream"},
 		{"producers", &producers, "producer threads"},
 		{"consumers", &consumers, "consumer threads"},
 		{"msgs", &msgs, "messages per producer"},

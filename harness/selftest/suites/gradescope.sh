@@ -19,8 +19,13 @@ mkdir -p "$work"
 root=$(mktemp -d /tmp/autograder-test.XXXXXX)
 trap 'rm -rf "$root"' EXIT
 
+rm -f dist/gradescope-autograder.zip
 GRADESCOPE_LABS=2 make -s gradescope >"$work/build.out" 2>&1
-echo "$([ $? = 0 ] && echo PASS || echo FAIL) make gradescope writes the zip: $(tail -1 "$work/build.out")"
+if [ $? != 0 ] || [ ! -f dist/gradescope-autograder.zip ]; then
+	echo "FAIL make gradescope writes the zip: $(tail -3 "$work/build.out" | tr '\n' ' ')"
+	exit 0
+fi
+echo "PASS make gradescope writes the zip: $(tail -1 "$work/build.out")"
 
 mkdir -p "$root/source" "$root/submission"
 unzip -q dist/gradescope-autograder.zip -d "$root/source"

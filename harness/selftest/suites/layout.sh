@@ -93,7 +93,8 @@ def lab_files(lab):
             f"solutions/{lab}/include", f"solutions/{lab}/src",
             f"harness/mk/{lab}.mk", f"harness/checks/{lab}.checks",
             f"harness/tests/{lab}", f"harness/scenarios/{lab}",
-            f"harness/mutants/{lab}", f"docs/labs/{lab}.md"]
+            f"harness/mutants/{lab}", f"harness/integrity/{lab}.allow",
+            f"docs/labs/{lab}.md"]
 
 
 def programs(lab):
