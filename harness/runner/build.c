@@ -118,6 +118,13 @@ static int parse_line(const char *line, const char *top, struct build_msg *m)
 			 at + 2);
 		return 1;
 	}
+	/* harness/integrity/check's lines: "integrity: FILE ...: why". */
+	if (strncmp(line, "integrity: ", 11) == 0) {
+		memset(m, 0, sizeof(*m));
+		snprintf(m->severity, sizeof(m->severity), "error");
+		snprintf(m->text, sizeof(m->text), "%.*s", TEXT_MAX - 1, line);
+		return 1;
+	}
 	if (strncmp(line, "make: *** No rule to make target", 32) == 0) {
 		memset(m, 0, sizeof(*m));
 		snprintf(m->severity, sizeof(m->severity), "error");
@@ -234,6 +241,11 @@ static void print_msg(const struct build *b, const struct build_msg *m)
 	unsigned all = (1u << b->n_variants) - 1;
 
 	printf("         | ");
+	if (strncmp(m->text, "integrity: ", 11) == 0) {
+		/* The integrity check's own line says it all. */
+		printf("%s\n", m->text);
+		return;
+	}
 	if (m->file[0] && m->line)
 		printf("%s:%d:%s", m->file, m->line, m->column ? "" : " ");
 	if (m->column)
@@ -260,10 +272,16 @@ bool build_print(const struct build *b, const char *label, const char *lab)
 		return false;
 	snprintf(title, sizeof(title), "compile %s", lab);
 	if (b->failed >= 0) {
-		printf("%-6s %-9s %-40s FAIL  the %s build failed: %d "
-		       "error%s\n",
-		       label, "build", title, b->variant[b->failed], b->errors,
-		       b->errors == 1 ? "" : "s");
+		if (strcmp(b->variant[b->failed], "integrity") == 0)
+			printf("%-6s %-9s %-40s FAIL  the integrity check "
+			       "failed: %d problem%s\n",
+			       label, "build", title, b->errors,
+			       b->errors == 1 ? "" : "s");
+		else
+			printf("%-6s %-9s %-40s FAIL  the %s build failed: "
+			       "%d error%s\n",
+			       label, "build", title, b->variant[b->failed],
+			       b->errors, b->errors == 1 ? "" : "s");
 		log = b->log[b->failed];
 	} else {
 		printf("%-6s %-9s %-40s WARN  %d warning%s, each shown once\n",
