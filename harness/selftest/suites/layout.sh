@@ -98,9 +98,10 @@ def lab_files(lab):
 
 
 def programs(lab):
-    """What harness/mk/LAB.mk builds: its scenarios, tests and apps."""
+    """What harness/mk/LAB.mk builds: its scenarios, tests, apps and explore
+    programs (the explore variant builds NN-name_EXPLORE)."""
     p = subprocess.run(["make", "-s", "-f", "harness/mk/labs.mk", "--eval",
-                        f"progs: ; @echo $({lab}_SCENARIOS) $({lab}_TESTS) $({lab}_APPS)",
+                        f"progs: ; @echo $({lab}_SCENARIOS) $({lab}_TESTS) $({lab}_APPS) $({lab}_EXPLORE)",
                         "progs"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return set(p.stdout.split())
 

@@ -45,17 +45,18 @@ t0=$SECONDS
 key=$( (cat "$conf/clang-tidy.yaml"; echo "${flags[*]}"; clang-tidy --version
 	find solutions harness sanitizers -name '*.h' | sort | xargs cat) |
 	sha1sum | cut -c1-12)
+# A file's findings are kept as $cache/KEY-SUM (SUM: of the file itself).
+mapfile -t sums < <(sha1sum "${files[@]}" | cut -c1-16)
 todo=()
-for f in "${files[@]}"; do
-	h=$( (echo "$key"; cat "$f") | sha1sum | cut -c1-16)
-	[ -e "$cache/$h" ] || todo+=("$f")
+for i in "${!files[@]}"; do
+	[ -e "$cache/$key-${sums[i]}" ] || todo+=("${files[i]}")
 done
 export CONF=$conf/clang-tidy.yaml CACHE=$cache KEY=$key
 # Each file's findings go to the cache under its key, as they are.
 [ ${#todo[@]} = 0 ] || printf '%s\0' "${todo[@]}" | xargs -0 -r -P2 -n1 bash -c '
 	f=${!#}
 	set -- "${@:1:$#-1}"
-	h=$( (echo "$KEY"; cat "$f") | sha1sum | cut -c1-16)
+	h=$KEY-$(sha1sum <"$f" | cut -c1-16)
 	light=()
 	case $f in
 	harness/tests/* | harness/bench/* | harness/fuzz/* | harness/selftest/*)
@@ -66,15 +67,16 @@ export CONF=$conf/clang-tidy.yaml CACHE=$cache KEY=$key
 		sed "s|^$PWD/||" >"$CACHE/$h.tmp"
 	mv "$CACHE/$h.tmp" "$CACHE/$h"' _ "${flags[@]}"
 findings=()
-for f in "${files[@]}"; do
-	h=$( (echo "$key"; cat "$f") | sha1sum | cut -c1-16)
+supp=$(grep -v '^#' "$conf/clang-tidy.supp")
+for i in "${!files[@]}"; do
+	f=${files[i]} h=$key-${sums[i]}
 	[ -e "$cache/$h" ] || { findings+=("$f: clang-tidy did not finish"); continue; }
 	while IFS= read -r line; do
 		[ -n "$line" ] || continue
 		check=${line##*[}
 		check=${check%]}
 		path=${line%%:*}
-		grep -qxF "$check $path" <(grep -v '^#' "$conf/clang-tidy.supp") ||
+		grep -qxF "$check $path" <<<"$supp" ||
 			findings+=("$line")
 	done <"$cache/$h"
 done
