@@ -292,9 +292,10 @@ static void figure(struct outcome *o, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void add_evidence(struct outcome *o, const char *line, size_t len)
+/* One line of evidence, unless the outcome already holds cap of them. */
+static void add_line(struct outcome *o, const char *line, size_t len, int cap)
 {
-	if (o->n_evidence >= MAX_EVIDENCE)
+	if (o->n_evidence >= cap)
 		return;
 	if (len >= TEXT_MAX)
 		len = TEXT_MAX - 1;
@@ -303,17 +304,16 @@ static void add_evidence(struct outcome *o, const char *line, size_t len)
 	o->n_evidence++;
 }
 
+static void add_evidence(struct outcome *o, const char *line, size_t len)
+{
+	add_line(o, line, len, MAX_EVIDENCE);
+}
+
 /* Evidence that may run longer than MAX_EVIDENCE: a timeline, the list of
  * failing tests. */
 static void add_row(struct outcome *o, const char *line, size_t len)
 {
-	if (o->n_evidence >= MAX_ROWS)
-		return;
-	if (len >= TEXT_MAX)
-		len = TEXT_MAX - 1;
-	memcpy(o->evidence[o->n_evidence], line, len);
-	o->evidence[o->n_evidence][len] = '\0';
-	o->n_evidence++;
+	add_line(o, line, len, MAX_ROWS);
 }
 
 /* Iterate over lines: *pos advances; returns the line's length or -1. */
