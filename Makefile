@@ -59,8 +59,8 @@ test:
 setup:
 	@harness/setup
 
-# Benchmarks measure the reference unless SRC is given: a fresh skeleton has
-# nothing to measure yet.
+# Benchmarks, fuzzing and the soak run the reference unless SRC is given: a
+# fresh skeleton has nothing to measure yet.
 BENCH_SRC := $(if $(filter command line environment,$(origin SRC)),$(SRC),$(if $(wildcard solutions),solutions,labs))
 
 bench:
@@ -82,10 +82,10 @@ gradescope:
 	@harness/gradescope/build
 
 fuzz:
-	@harness/setup --if-missing && FUZZ_TIME=$(FUZZ_TIME) harness/fuzz/run deep
+	@harness/setup --if-missing && SRC=$(BENCH_SRC) FUZZ_TIME=$(FUZZ_TIME) harness/fuzz/run deep
 
 soak:
-	@harness/setup --if-missing && SOAK_TIME=$(SOAK_TIME) harness/soak
+	@harness/setup --if-missing && SRC=$(BENCH_SRC) SOAK_TIME=$(SOAK_TIME) harness/soak
 
 clean:
 	rm -rf build dist
