@@ -29,6 +29,20 @@
  *   EXPLORE-FAIL <one line: what went wrong, in words>
  *   EXPLORE-SCHED <the failing schedule, replayed exactly with SCHED=...>
  *   | <one row of the failing schedule's timeline>     (any number)
+ *
+ * The verdict channel (harness/lib/verdict.h). The runner judges a check
+ * from records its program writes on a pipe, never from what it prints:
+ * the write end is at the descriptor that PROTO_VERDICT_ENV names, which
+ * the harness's code takes (and hides) before any of the lab's code runs.
+ * Records are lines: the STAT and EXPLORE lines above, a unit-test
+ * program's result, and two that frame a program's run:
+ *   BEGIN                                   the harness took the channel
+ *   UNIT checks=15 failures=1 errors=0      Check's counts, from the parent
+ *   DONE [control=tsan]                     the harness's code ran to its
+ *                                           end; control=tsan: it then runs
+ *                                           a deliberate race that TSan
+ *                                           must report (the runner checks)
+ * Every BEGIN needs its DONE: a program that leaves early fails.
  */
 #ifndef LAB_PROTOCOL_H
 #define LAB_PROTOCOL_H
@@ -48,6 +62,15 @@ enum {
 #define PROTO_EXPLORE_FAIL "EXPLORE-FAIL"
 #define PROTO_EXPLORE_SCHED "EXPLORE-SCHED"
 #define PROTO_TIMELINE_ROW "| "
+
+#define PROTO_VERDICT_ENV "LAB_VERDICT_FD"
+#define PROTO_BEGIN "BEGIN"
+#define PROTO_DONE "DONE"
+#define PROTO_UNIT "UNIT"
+#define PROTO_UNIT_FMT "UNIT checks=%d failures=%d errors=%d"
+#define PROTO_CONTROL_TSAN "control=tsan"
+/* The control race's variable, by which the runner tells its report. */
+#define PROTO_CONTROL_VAR "verdict_control_word"
 
 /* The environment variable that replays one schedule of an explore check. */
 #define PROTO_SCHED_ENV "SCHED"

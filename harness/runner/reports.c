@@ -143,6 +143,29 @@ void reports_free(struct report_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
+int reports_drop_var(struct report_set *s, const char *var)
+{
+	int kept = 0, dropped = 0;
+
+	for (int i = 0; i < s->n; i++) {
+		struct report_item *r = &s->items[i];
+
+		if (strcmp(r->loc.name, var) != 0) {
+			if (kept != i)
+				s->items[kept] = *r;
+			kept++;
+			continue;
+		}
+		dropped++;
+		s->races -= r->race;
+	}
+	s->n = kept;
+	s->total -= dropped;
+	if (s->errors > 0)
+		s->errors = s->errors > dropped ? s->errors - dropped : 0;
+	return dropped;
+}
+
 const struct report_item *report_first(const struct report_set *s)
 {
 	for (int i = 0; i < s->n; i++)

@@ -123,6 +123,13 @@ int reports_parse(enum report_tool tool, const char *log, size_t len,
 		  struct report_set *out);
 void reports_free(struct report_set *s);
 
+/*
+ * reports_drop_var - remove from s the reports about the global named var
+ * (the harness's control race, protocol.h's PROTO_CONTROL_VAR), so that
+ * they count in no verdict and show in no evidence. Returns how many.
+ */
+int reports_drop_var(struct report_set *s, const char *var);
+
 /* The first race of s, else its first report, or NULL. */
 const struct report_item *report_first(const struct report_set *s);
 
