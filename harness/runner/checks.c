@@ -678,16 +678,26 @@ static void judge_stress(const struct channel *ch, const char *log,
 			 size_t len, int status, struct outcome *o);
 
 /* What a program under a detector concluded by itself, when the detector
- * had nothing to say: a unit-test program's counts, else its STAT. */
+ * had nothing to say: a unit-test program's counts, else its STAT; a
+ * program that is not the harness's and prints neither, its exit status. */
 static void judge_program(const struct channel *ch, const char *log,
 			  size_t len, int status, struct outcome *o)
 {
 	int checks, failures, errors;
 
-	if (unit_counts(ch, &checks, &failures, &errors))
+	if (unit_counts(ch, &checks, &failures, &errors)) {
 		judge_unit(ch, log, len, status, o);
-	else
+	} else if (ch->required || parse_stat(ch->text, ch->len).found) {
 		judge_stress(ch, log, len, status, o);
+	} else {
+		/* any program (channel = none): its exit status says */
+		o->pass = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		if (!o->pass) {
+			figure(o, "exited with status %d",
+			       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			head_evidence(o, log, len, 6);
+		}
+	}
 }
 
 static void judge_race(const struct channel *ch, const char *log, size_t len,
