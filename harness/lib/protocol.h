@@ -16,6 +16,8 @@
  *                        -ENOSYS): the message on stderr says which
  *   PROTO_EXIT_TSAN      ThreadSanitizer reported something (sanitizers/
  *                        env.sh sets it as TSan's exitcode)
+ *   PROTO_EXIT_VALGRIND  Helgrind or DRD reported something (env.sh's
+ *                        --error-exitcode)
  *
  * The STAT line, the last line a scenario prints on stdout:
  *   STAT runs=1000 failures=912 first=2 seed=41
@@ -38,10 +40,13 @@
  * program's result, and two that frame a program's run:
  *   BEGIN                                   the harness took the channel
  *   UNIT checks=15 failures=1 errors=0      Check's counts, from the parent
- *   DONE [control=tsan]                     the harness's code ran to its
- *                                           end; control=tsan: it then runs
- *                                           a deliberate race that TSan
- *                                           must report (the runner checks)
+ *   DONE [control=tsan|valgrind]            the harness's code ran to its
+ *                                           end; control=: it then runs a
+ *                                           deliberate race that TSan, or
+ *                                           Helgrind or DRD, must report
+ *                                           with PROTO_EXIT_TSAN or
+ *                                           PROTO_EXIT_VALGRIND (the runner
+ *                                           checks)
  * Every BEGIN needs its DONE: a program that leaves early fails.
  */
 #ifndef LAB_PROTOCOL_H
@@ -52,6 +57,7 @@ enum {
 	PROTO_EXIT_FAILED = 1,
 	PROTO_EXIT_SETUP = 2,
 	PROTO_EXIT_TSAN = 66,
+	PROTO_EXIT_VALGRIND = 99,
 };
 
 #define PROTO_STAT "STAT"
@@ -69,8 +75,11 @@ enum {
 #define PROTO_UNIT "UNIT"
 #define PROTO_UNIT_FMT "UNIT checks=%d failures=%d errors=%d"
 #define PROTO_CONTROL_TSAN "control=tsan"
-/* The control race's variable, by which the runner tells its report. */
+#define PROTO_CONTROL_VALGRIND "control=valgrind"
+/* The control race's variable, and the prefix of its functions, by which
+ * the runner tells its reports (harness/lib/verdict.c). */
 #define PROTO_CONTROL_VAR "verdict_control_word"
+#define PROTO_CONTROL_FUNC "verdict_control_"
 
 /* The environment variable that replays one schedule of an explore check. */
 #define PROTO_SCHED_ENV "SCHED"

@@ -16,7 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <valgrind/valgrind.h>
 
+/* A ThreadSanitizer build: gcc says so with __SANITIZE_THREAD__, clang
+ * with __has_feature. */
 #if defined(__SANITIZE_THREAD__)
 #define VERDICT_TSAN 1
 #elif defined(__has_feature)
@@ -129,15 +132,16 @@ void verdict_send(const char *fmt, ...)
 	va_end(ap);
 }
 
-#ifdef VERDICT_TSAN
 /*
- * The control race: two threads increment one plain int with nothing to
- * order them. ThreadSanitizer reports it on every run (it reasons about
- * happens-before, not timing), and the runner requires that report, and
- * the harness's exit status, of every TSan check whose program ended with
- * DONE control=tsan; then it drops the report from what the student sees.
+ * The control race: two threads increment one plain int, once each, with
+ * nothing to order them. ThreadSanitizer, Helgrind and DRD report it on
+ * every run (they reason about happens-before, not timing), and then end
+ * the process with the harness's exit status. The runner requires that
+ * report and that status of every check whose program ended with
+ * DONE control=...; then it drops the report from what the student sees.
  * Not static: its name in the report is how the runner tells it apart
- * (PROTO_CONTROL_VAR).
+ * (PROTO_CONTROL_VAR), or, where the detector does not name it (DRD), the
+ * names of these functions (PROTO_CONTROL_FUNC).
  */
 int verdict_control_word;
 
@@ -147,7 +151,7 @@ static __attribute__((noinline)) void *verdict_control_thread(void *arg)
 	return arg;
 }
 
-static void control_race(void)
+static __attribute__((noinline)) void verdict_control_race(void)
 {
 	pthread_t t;
 
@@ -156,22 +160,29 @@ static void control_race(void)
 	verdict_control_word++;
 	pthread_join(t, NULL);
 }
-#define CONTROL " " PROTO_CONTROL_TSAN
-#else
-static void control_race(void)
+
+/* Which detector watches this process, for the DONE record: a TSan build,
+ * or Helgrind or DRD (a native build run under Valgrind); else none. */
+static const char *control_kind(void)
 {
-}
-#define CONTROL ""
+#ifdef VERDICT_TSAN
+	return " " PROTO_CONTROL_TSAN;
+#else
+	return RUNNING_ON_VALGRIND ? " " PROTO_CONTROL_VALGRIND : "";
 #endif
+}
 
 void verdict_done(void)
 {
+	const char *control = control_kind();
+
+	if (chan_fd < 0)
+		return;
 	fflush(NULL);
 	/* DONE first: under halt_on_error=1 the control's report ends the
 	 * process, with the harness's exit status, and DONE must be out. */
-	send_text("%s%s", PROTO_DONE, chan_fd >= 0 ? CONTROL : "");
-	if (chan_fd >= 0) {
-		verdict_close();
-		control_race();
-	}
+	send_text("%s%s", PROTO_DONE, control);
+	verdict_close();
+	if (*control)
+		verdict_control_race();
 }

@@ -38,10 +38,11 @@ void verdict_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * verdict_done - the last record: the harness's code reached its end.
- * In a ThreadSanitizer build it then runs a deliberate race of its own
- * (two threads, one plain int), which the runner requires TSan to report
- * with the harness's exit status: proof that the detector ran with the
- * harness's options. The channel is closed afterwards.
+ * In a ThreadSanitizer build, or under Helgrind or DRD, it then runs a
+ * deliberate race of its own (two threads, one plain int), which the
+ * runner requires the detector to report with the harness's exit status:
+ * proof that the detector ran with the harness's options. The channel is
+ * closed first.
  */
 void verdict_done(void);
 

@@ -449,7 +449,8 @@ struct channel {
 	size_t len;
 	bool required;
 	int begins, dones;
-	int controls; /* DONE control=tsan: a control race TSan must report */
+	int controls; /* DONE control=...: a control race the detector must
+			 report (harness/lib/verdict.c) */
 };
 
 static bool is_record(const char *line, long n, const char *name)
@@ -480,10 +481,10 @@ static void channel_read(const struct check *c, const char *chan,
 			ch->begins++;
 		} else if (is_record(line, n, PROTO_DONE)) {
 			ch->dones++;
-			ch->controls += memmem(line, (size_t)n,
-					       " " PROTO_CONTROL_TSAN,
-					       strlen(PROTO_CONTROL_TSAN) + 1) !=
-					NULL;
+			/* control=tsan or control=valgrind: the build
+			 * decides which, the check's kind which it sees */
+			ch->controls += memmem(line, (size_t)n, " control=",
+					       9) != NULL;
 		}
 	}
 }
@@ -781,7 +782,8 @@ static int detector_report(enum report_tool tool, const char *log,
 		o->report = NULL;
 		return -1;
 	}
-	*controls = reports_drop_var(o->report, PROTO_CONTROL_VAR);
+	*controls = reports_drop_control(o->report, PROTO_CONTROL_VAR,
+					 PROTO_CONTROL_FUNC);
 	r = report_first(o->report);
 	if (!r)
 		return -1;
@@ -797,15 +799,16 @@ static int detector_report(enum report_tool tool, const char *log,
 }
 
 /*
- * Each program that ended with DONE control=tsan then ran the harness's
- * control race (verdict.c): ThreadSanitizer must have reported it, and
- * the process must have ended with the harness's exit status, which TSan
- * sets after a report. Either missing: the detector's options were not the
- * harness's. When both hold, *status becomes 0, the program's own verdict
- * being on the channel. Returns false after filling in o.
+ * Each program that ended with DONE control=... then ran the harness's
+ * control race (verdict.c): the detector must have reported it, and the
+ * process must have ended with the harness's exit status for that
+ * detector (want), which it sets after a report. Either missing: the
+ * detector's options were not the harness's. When both hold, *status
+ * becomes 0, the program's own verdict being on the channel. Returns
+ * false after filling in o.
  */
-static bool control_reported(const struct channel *ch, int seen, int *status,
-			     struct outcome *o)
+static bool control_reported(const struct channel *ch, int seen, int want,
+			     const char *tool, int *status, struct outcome *o)
 {
 	if (ch->controls == 0)
 		return true;
@@ -815,12 +818,12 @@ static bool control_reported(const struct channel *ch, int seen, int *status,
 			  "race: its options were changed or it was silenced");
 		return false;
 	}
-	if (!WIFEXITED(*status) || WEXITSTATUS(*status) != PROTO_EXIT_TSAN) {
-		figure(o, "ThreadSanitizer reported the harness's control race "
-			  "yet the program exited with status %d, not the "
-			  "harness's %d: its options were changed",
-		       WIFEXITED(*status) ? WEXITSTATUS(*status) : -1,
-		       PROTO_EXIT_TSAN);
+	if (!WIFEXITED(*status) || WEXITSTATUS(*status) != want) {
+		figure(o, "%s reported the harness's control race yet the "
+			  "program exited with status %d, not the harness's "
+			  "%d: its options were changed",
+		       tool, WIFEXITED(*status) ? WEXITSTATUS(*status) : -1,
+		       want);
 		return false;
 	}
 	*status = 0;
@@ -838,7 +841,8 @@ static void judge_tsan(const struct check *c, const struct channel *ch,
 
 	reported = detector_report(REPORT_TSAN, log, len, o, &controls) == 0 &&
 		   (r = report_first(o->report)) != NULL;
-	if (!control_reported(ch, controls, &status, o))
+	if (!control_reported(ch, controls, PROTO_EXIT_TSAN, "ThreadSanitizer",
+			      &status, o))
 		return;
 	if (reported) {
 		char at[REPORT_NAME];
@@ -888,6 +892,9 @@ static void judge_valgrind(const struct check *c, const struct channel *ch,
 
 	detector_report(c->kind == KIND_DRD ? REPORT_DRD : REPORT_HELGRIND, log,
 			len, o, &controls);
+	if (!control_reported(ch, controls, PROTO_EXIT_VALGRIND, tool, &status,
+			      o))
+		return;
 	errors = o->report && o->report->finished ? o->report->errors : -1;
 	if (errors < 0) {
 		o->pass = false;

@@ -143,14 +143,27 @@ void reports_free(struct report_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int reports_drop_var(struct report_set *s, const char *var)
+static bool is_control(const struct report_item *r, const char *var,
+		       const char *func)
+{
+	if (strcmp(r->loc.name, var) == 0)
+		return true;
+	for (int k = 0; k < 2; k++)
+		if (r->acc[k].stack.n > 0 &&
+		    strncmp(r->acc[k].stack.f[0].func, func, strlen(func)) == 0)
+			return true;
+	return false;
+}
+
+int reports_drop_control(struct report_set *s, const char *var,
+			 const char *func)
 {
 	int kept = 0, dropped = 0;
 
 	for (int i = 0; i < s->n; i++) {
 		struct report_item *r = &s->items[i];
 
-		if (strcmp(r->loc.name, var) != 0) {
+		if (!is_control(r, var, func)) {
 			if (kept != i)
 				s->items[kept] = *r;
 			kept++;
