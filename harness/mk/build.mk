@@ -57,8 +57,10 @@ harness_objs = $(patsubst harness/%.c,$(OUT)/hobj/%.o,$($(1)_HARNESS_SRCS))
 # programs in this variant are its NN_EXPLORE list. The reference mutex
 # spins once before it sleeps, so that the search covers its sleeping path
 # within small preemption bounds (docs/architecture.md says why).
+# LAB_EXPLORE makes liburcu's queue operations points of their own
+# (sanitizers/urcu_annotate.h).
 ifeq ($(VARIANT),explore)
-$(OUT)/obj/%.o: CFLAGS += -fsanitize=thread -DMUTEX_SPIN_LIMIT=1
+$(OUT)/obj/%.o: CFLAGS += -fsanitize=thread -DMUTEX_SPIN_LIMIT=1 -DLAB_EXPLORE
 HLIB := $(OUT)/hobj/lib/scenario.o \
 	$(patsubst harness/%.c,$(OUT)/hobj/%.o,$(wildcard harness/explore/*.c))
 INCS += -Iharness/explore
