@@ -273,9 +273,13 @@ json_field() {
 
 # check_replies N PID...: bodies 1..N answer GET /1../N with 200, their
 # own id (all different), the right value and one of the pids. Sets
-# per_pid to how many each pid answered ("pid:count ...").
+# per_pid to how many each pid answered ("pid:count ..."). With
+# sole_suspect=1 (an actor was killed from outside), one answer may
+# instead be the poison rule's 502 for a request that actor held alone
+# (server_route.c): the server cannot tell that kill from a poison.
 check_replies() {
 	local n=$1 i body id value pid ids=() bad=0 code file sums
+	local spare=${sole_suspect:-0}
 	shift
 	declare -A per=() codes=() seen=()
 	# Builtins only in the loop (no process per reply): a busy machine
@@ -287,6 +291,11 @@ check_replies() {
 		body=
 		[ -f "$tmp/body.$i" ] && IFS= read -r -n 300 body <"$tmp/body.$i"
 		code=${codes[$tmp/body.$i]:-}
+		if [ "$code" = 502 ] && [ "$spare" -gt 0 ] &&
+			[[ "$body" == "ERROR: the actor died computing this request, the only one it held"* ]]; then
+			spare=$((spare - 1))
+			continue
+		fi
 		if [ "$code" != 200 ]; then
 			fail "GET /$i got $code '$body', want 200"
 			bad=$((bad + 1))
@@ -564,7 +573,7 @@ mode_detect() {
 	sleep $((slow > 1 ? 2 : 0)).2
 	stop_actor b KILL
 	wait $!
-	check_replies 24 "$a" '"server"' "$b"
+	sole_suspect=1 check_replies 24 "$a" '"server"' "$b"
 	r=$(get /abc)
 	[[ "$r" == "400 "* ]] || fail "GET /abc got '$r'"
 	# Clients that hang up before their answer: it is sent to nobody.
