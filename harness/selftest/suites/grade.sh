@@ -7,6 +7,8 @@
 #   skeleton        the untouched skeleton: its honest score (4/17 today)
 #                   is what every hostile submission below must get
 #   solution.tar.gz the reference solution, as a tarball with labs/ inside
+#   relaxed         the reference with relaxed memory orders: graded as
+#                   `make check-lab 2` checks the same tree, check by check
 #   hang            mutex_acquire() waits for ever once the lock is contended
 #   crash           mutex_acquire() writes through NULL
 #   nocompile       a syntax error
@@ -78,6 +80,13 @@ make_class() {
 	cp -r labs/02-mutex "$subs/skeleton/"
 	cp -r solutions/02-mutex "$work/tmp/labs/"
 	tar -czf "$subs/solution.tar.gz" -C "$work/tmp" labs
+	# The reference with relaxed orders on both sides of the lock: what
+	# tsan-order is there to catch, and nothing else.
+	mkdir -p "$subs/relaxed"
+	cp -r solutions/02-mutex "$subs/relaxed/"
+	for p in harness/mutants/02-mutex/relaxed_*.patch; do
+		patch -s -p1 -d "$subs/relaxed" -i "$top/$p" || return 1
+	done
 	plant hang solutions "$acquire" '	static uint32_t never;
 
 	if (atomic_load_explicit(&m->state, memory_order_relaxed) != MUTEX_UNLOCKED)
@@ -361,12 +370,15 @@ PY
 else
 	echo "PASS sandbox probe skipped: not root (the grader says NONE isolation then)"
 fi
-# What `make check-lab 2` says of a mutex.c that defines
-# __tsan_default_options (its unit check alone: the integrity check runs
-# on whatever is built), beside the grading.
+# What `make check-lab 2` says of the relaxed control and of a mutex.c
+# that defines __tsan_default_options (its unit check alone: the integrity
+# check runs on whatever is built), beside the grading, one check at a time.
+relaxed_json=$(TAG=selftest-grade-relaxed harness/tree "$subs/relaxed" 2 | sed -n 's/^results=//p')
 hooks_json=$(TAG=selftest-grade-hooks harness/tree "$subs/hooks" 2 | sed -n 's/^results=//p')
-rm -f "$hooks_json"
+rm -f "$relaxed_json" "$hooks_json"
 (
+	TAG=selftest-grade-relaxed SEED=42 MAX_TIMEOUT=20 JOBS=1 harness/check-lab 2 "$subs/relaxed"
+	echo "exit $?"
 	TAG=selftest-grade-hooks ONLY=unit JOBS=1 harness/check-lab 2 "$subs/hooks"
 	echo "exit $?"
 ) >"$work/check-lab.out" 2>&1 &
@@ -379,15 +391,15 @@ secs=$((SECONDS - start))
 wait "$checking"
 sed 's/^/    | /' "$work/grade.out"
 
-python3 - "$rc" "$secs" "$top" "$out" "$work/grade.out" "$hooks_json" \
+python3 - "$rc" "$secs" "$top" "$out" "$work/grade.out" "$relaxed_json" "$hooks_json" \
 	"$work/check-lab.out" <<'PY'
 import csv, glob, json, os, re, subprocess, sys
 import xml.etree.ElementTree as ET
 
 rc, secs, top, out, log = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
-hooks_json, check_lab_out = sys.argv[6:8]
+relaxed_json, hooks_json, check_lab_out = sys.argv[6:9]
 names = ["abspath", "clientreq", "crash", "empty", "exits", "forge", "hang", "hooks", "nocompile",
-         "skeleton", "solution", "summary.csv", "tables"]
+         "relaxed", "skeleton", "solution", "summary.csv", "tables"]
 text = open(log).read()
 
 
@@ -485,6 +497,20 @@ report(total("clientreq")[0] == 0 and "fails the integrity check" in
        rows.get("clientreq", {}).get("notes", "") and "VALGRIND_" in cr and ": asm:" in cr,
        "clientreq: what cannot be made inert (a client request, asm) fails the lab, named",
        f"{total('clientreq')}, {cr[:300]}")
+# The relaxed control: the grade is what check-lab says of the same tree.
+try:
+    doc = json.load(open(os.path.join(top, relaxed_json)))
+    lab = {f"lab02 {c.get('kind', 'run')}: {c.get('title', c['id'])}": c["verdict"] == "pass"
+           for c in doc["checks"] if int(c.get("points", 1)) > 0}
+    points = sum(int(c.get("points", 1)) for c in doc["checks"] if c["verdict"] == "pass")
+except (OSError, ValueError, KeyError) as e:
+    lab, points = {}, -1
+    report(False, "check-lab's results of the relaxed control", repr(e))
+report(bool(lab) and verdicts("relaxed") == lab and total("relaxed")[0] == points
+       and 0 < points < total("relaxed")[1],
+       f"relaxed: graded as `make check-lab 2` checks it, check by check ({points} points)",
+       f"{total('relaxed')}; differ: "
+       f"{sorted(k for k in lab if verdicts('relaxed').get(k) != lab[k])}")
 # make check-lab refuses, with the integrity message, what grading makes inert.
 try:
     doc = json.load(open(os.path.join(top, hooks_json)))
@@ -492,7 +518,7 @@ try:
 except (OSError, ValueError) as e:
     doc, msgs = {}, repr(e)
 exits = re.findall(r"^exit (\d+)$", open(check_lab_out).read(), re.M)
-report(len(exits) == 1 and exits[0] != "0"
+report(len(exits) == 2 and exits[1] != "0"
        and (doc.get("build") or {}).get("failed_variant") == "integrity"
        and "defines __tsan_default_options: detectors are the harness's" in msgs
        and "made inert" not in msgs,
