@@ -94,10 +94,13 @@ FLAGS_NOW := $(CC) $(CFLAGS_ALL) $(LAB_WERROR) $(LDFLAGS_ALL)
 $(shell mkdir -p $(OUT) && echo '$(FLAGS_NOW)' | cmp -s - $(FLAGS_FILE) || \
 	echo '$(FLAGS_NOW)' > $(FLAGS_FILE))
 
-# The lab's own sources and apps, from the tree being checked.
+# The lab's own sources and apps, from the tree being checked. Graded
+# (harness/grade sets LAB_INTEGRITY=inert), what the integrity check
+# refuses in an object and can undo is undone before anything links it.
 $(OUT)/obj/%.o: $(SRCDIR)/%.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(LAB_WERROR) $(INCS) -MMD -MP -c $< -o $@
+	$(if $(filter inert,$(LAB_INTEGRITY)),harness/integrity/check --inert $@)
 
 # -- given code ---------------------------------------------------------------
 # Code the student does not write lives once, in $(GIVEN_DIR)/NN-name/
