@@ -3,7 +3,8 @@
 -- random below SOAK_MAX ("/N" for actor_server, "/?value=N" for
 -- pool_server), answers counted by status; done() prints one line per
 -- status class, "SOAK status 2xx N", and the first answer that was not
--- 2xx, for harness/soak to read.
+-- 2xx, for harness/soak to read. A 502 whose body says an actor died with
+-- the request (actor_server's poison rule) is counted apart, as 502died.
 local prefix = os.getenv("SOAK_PREFIX") or "/"
 local max = tonumber(os.getenv("SOAK_MAX") or "100000")
 local threads = {}
@@ -17,7 +18,7 @@ end
 
 function init(args)
 	math.randomseed(id * 7919 + os.time())
-	n2xx, n400, n502, n503, n504, nother = 0, 0, 0, 0, 0, 0
+	n2xx, n400, n502, n502died, n503, n504, nother = 0, 0, 0, 0, 0, 0, 0
 	first_error = ""
 end
 
@@ -31,6 +32,8 @@ function response(status, headers, body)
 	end
 	if status >= 200 and status < 300 then n2xx = n2xx + 1
 	elseif status == 400 then n400 = n400 + 1
+	elseif status == 502 and string.find(body or "", "died", 1, true) then
+		n502died = n502died + 1
 	elseif status == 502 then n502 = n502 + 1
 	elseif status == 503 then n503 = n503 + 1
 	elseif status == 504 then n504 = n504 + 1
@@ -38,7 +41,8 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-	local t = {n2xx = 0, n400 = 0, n502 = 0, n503 = 0, n504 = 0, nother = 0}
+	local t = {n2xx = 0, n400 = 0, n502 = 0, n502died = 0, n503 = 0,
+		   n504 = 0, nother = 0}
 	for _, thread in ipairs(threads) do
 		for k, _ in pairs(t) do
 			t[k] = t[k] + (thread:get(k) or 0)

@@ -3,14 +3,17 @@
 # undefined) against one tree of labs. harness/fuzz/run is the usual way in.
 #
 #   make -f harness/fuzz/fuzz.mk SRCDIR=solutions OUT=build/fuzz/quick
-#        [JANSSON_SRC=dir]
+#        [JANSSON_SRC=dir] [LIBEVENT_SRC=dir LIBEVENT_BUILD=dir]
 #
 # The labs' code is compiled with the fuzzer's coverage instrumentation, so
 # that the fuzzer sees which of its branches an input reaches. JANSSON_SRC,
 # when given, is jansson's source tree (Debian's source package): its
 # src/*.c are compiled in with the same instrumentation, so that coverage
 # of the JSON parser counts too; without it the system's libjansson is
-# linked, uninstrumented. libevent is always the system's.
+# linked, uninstrumented. LIBEVENT_BUILD, when given, is a build of
+# libevent's source tree LIBEVENT_SRC made by its own configure with the
+# same instrumentation (harness/fuzz/run does it): its static libraries
+# and headers replace the system's, so evhttp's parser counts too.
 
 SRCDIR ?= solutions
 OUT ?= build/fuzz/quick
@@ -18,6 +21,17 @@ JANSSON_SRC ?=
 TARGETS := fuzz_wire fuzz_actor_http fuzz_pool_http fuzz_ring
 # The servers' given code, the same for every tree.
 GIVEN := harness/given
+
+LIBEVENT_SRC ?=
+LIBEVENT_BUILD ?=
+ifneq ($(LIBEVENT_BUILD),)
+  EVENT_LIBS := $(addprefix $(LIBEVENT_BUILD)/.libs/libevent_,\
+	extra.a pthreads.a core.a)
+  EVENT_INC := -I$(LIBEVENT_BUILD)/include -I$(LIBEVENT_SRC)/include
+else
+  EVENT_LIBS := $(shell pkg-config --libs libevent libevent_pthreads)
+  EVENT_INC :=
+endif
 
 CC := clang
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -32,9 +46,9 @@ LDFLAGS := -pthread -fsanitize=fuzzer $(SAN)
 INCS := $(foreach l,01-thread-pool 02-mutex 03-ring-buffer 04-actors,\
 	-I$(SRCDIR)/$(l)/include) \
 	$(foreach l,01-thread-pool 04-actors,-I$(GIVEN)/$(l)/include \
-	-I$(GIVEN)/$(l)/apps) -Isanitizers -Iharness/lib -Iharness/fuzz
+	-I$(GIVEN)/$(l)/apps) -Isanitizers -Iharness/lib -Iharness/fuzz \
+	$(EVENT_INC)
 
-EVENT_LIBS := $(shell pkg-config --libs libevent libevent_pthreads)
 URCU_LIBS := $(shell pkg-config --libs liburcu-memb) -lurcu-common
 
 ifneq ($(JANSSON_SRC),)

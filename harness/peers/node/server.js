@@ -13,9 +13,11 @@
 //   no actor     503 ERROR: EMPTY ACTOR POOL
 //   other paths  400; other methods 405; no reply in --timeout-ms 504
 //
-// Beyond the chapter: an actor that leaves with requests in flight has
-// each re-sent to another actor at most --retries times (1: a poison
-// message kills at most two actors), then answered 502; malformed or
+// Beyond the chapter, the C server's poison rule: an actor that leaves
+// with one request in flight makes it the suspect, answered 502 and never
+// re-sent (a poison message kills one actor); one that leaves with several
+// has each re-sent to another actor at most --retries times, then answered
+// 502; malformed or
 // unexpected frames are logged and answered with an error frame; SIGTERM
 // or SIGINT stops accepting, answers what waits with 503, and exits 0.
 //
@@ -78,6 +80,7 @@ function actorGone(actor) {
 	if (!actors.delete(actor))
 		return;
 	console.log(`actor pool disconnected ${actors.size}`);
+	const alone = actor.inFlight.size === 1;
 	for (const id of actor.inFlight) {
 		const rq = waiting.get(id);
 		if (!rq)
@@ -85,6 +88,10 @@ function actorGone(actor) {
 		rq.tried.add(actor);
 		if (stopping)
 			fail(rq, 503, "the server is shutting down");
+		else if (alone)
+			fail(rq, 502, "the actor died computing this request, " +
+			     "the only one it held: not sent again (a message " +
+			     "that kills actors?)");
 		else if (rq.tried.size > opt.retries)
 			fail(rq, 502, `${rq.tried.size} actors left with this ` +
 			     "request in flight; giving up");

@@ -31,7 +31,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../../.."
 
 # HINT_LABS and HINT_ONLY (globs of mutant names) narrow it down.
-LABS=${HINT_LABS:-"02-mutex 03-ring-buffer"}
+LABS=${HINT_LABS:-"01-thread-pool 02-mutex 03-ring-buffer 04-actors"}
 make -s build/tools/runner || exit 0
 
 # header FIELD PATCH: the value of the "# FIELD:" line of the patch header.

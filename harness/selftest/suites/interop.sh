@@ -9,6 +9,10 @@
 # whole number is printed 1 or 1.0, and a seeded random sample, the
 # chapter's range included. Both servers must also say EMPTY ACTOR POOL
 # with 503 before an actor joins and refuse a path that is not a number.
+# And the poison, with the C server and only Node actors (which die on a
+# method they do not know, as the chapter's do): GET /count kills exactly
+# one of them and gets a 502 that says so; the other and the server serve
+# on.
 set -uo pipefail
 cd "$(dirname "$0")/../../.." || exit 1
 
@@ -61,7 +65,9 @@ run_pair() {
 	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$PAIR_WEB/4x2")
 	[ "$code" = 400 ] || { echo "GET /4x2 got $code, want 400"; return 1; }
 	pair_start_actor "$a" --delay-ms 0
+	actors=("$PAIR_LAST_ACTOR")
 	pair_start_actor "$a" --delay-ms 0
+	actors+=("$PAIR_LAST_ACTOR")
 	pair_wait_actors 2 || { echo "$PAIR_ERR"; return 1; }
 	# One curl, one connection, the requests in order.
 	curl -s --max-time 120 -w '\n%{http_code}\n' \
@@ -70,10 +76,33 @@ run_pair() {
 		<(awk 'NR % 2 == 0' "$tmp/raw") \
 		<(awk 'NR % 2 == 1 { if (match($0, /"value":[^,}]*/)) print substr($0, RSTART + 8, RLENGTH - 8); else print "-" }' "$tmp/raw") \
 		>"$out"
+	[ "$s-$a" = c-node ] && poison >"$tmp/poison"
 	pair_stop_all
 	if [ "$(awk '$2 == 200 && $3 != "-"' "$out" | wc -l)" != "${#paths[@]}" ]; then
 		echo "$(awk '$2 != 200 || $3 == "-"' "$out" | wc -l) of ${#paths[@]} requests not answered 200 with a value, first: GET /$(awk '$2 != 200 || $3 == "-" { print; exit }' "$out")"
 		return 1
+	fi
+}
+
+# poison: with the pair running (the C server, the two Node actors in
+# actors[]), GET /count; prints the verdict line.
+poison() {
+	local code body alive=0 pid
+	code=$(curl -s -o "$tmp/count" -w '%{http_code}' --max-time 10 "$PAIR_WEB/count")
+	body=$(head -c 200 "$tmp/count")
+	for pid in "${actors[@]}"; do
+		kill -0 "$pid" 2>/dev/null && alive=$((alive + 1))
+	done
+	if [ "$code" != 502 ] || [[ "$body" != *"the actor died computing this request"*"not sent again"* ]]; then
+		echo "FAIL interop: GET /count to the C server with only Node actors got $code '$body', want 502 saying the actor died computing it and it is not sent again"
+	elif [ "$alive" != 1 ]; then
+		echo "FAIL interop: GET /count to the C server with 2 Node actors killed $((2 - alive)) of them, want exactly 1"
+	elif ! pair_wait_actors 1; then
+		echo "FAIL interop: after GET /count killed a Node actor, $PAIR_ERR"
+	elif [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$PAIR_WEB/9")" != 200 ]; then
+		echo "FAIL interop: after GET /count killed a Node actor, GET /9 to the C server and the other Node actor was not answered 200"
+	else
+		echo "PASS interop: GET /count to the C server with only Node actors kills exactly 1 of 2 and gets 502 '$(head -c 60 <<<"$body")...'; the other actor and the server serve on"
 	fi
 }
 
@@ -104,5 +133,6 @@ for pair in c-node node-c c-c; do
 	else
 		echo "FAIL interop: $(name "$pair") answers with the all-Node pair's values, to the last digit: $diff"
 	fi
+	[ "$pair" = c-node ] && cat "$tmp/poison" 2>/dev/null
 done
 exit 0

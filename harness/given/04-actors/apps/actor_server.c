@@ -57,7 +57,9 @@ static void usage(FILE *to)
 		"printed). --local N adds N in-server actors on a lab-01 pool of\n"
 		"--threads (4) leastbusy workers (the chapter's bonus).\n"
 		"--retries: how often a request is re-sent when its actor\n"
-		"dies with it in flight; once more, and it is answered 502.\n"
+		"dies with it and others in flight; once more, and it is\n"
+		"answered 502. A request alone on an actor that dies is the\n"
+		"suspect: answered 502 at once, never re-sent.\n"
 		"Defaults: --delay-ms 100 --timeout-ms 30000 --retries 1\n"
 		"--stop-ms 3000 --max-frame %d.\n", WIRE_MAX_FRAME);
 }

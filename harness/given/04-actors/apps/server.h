@@ -43,7 +43,8 @@ struct options {
 	unsigned long delay_ms;      /* their square_sum's wait */
 	unsigned long timeout_ms;    /* no reply by then: 504 */
 	unsigned long retries;       /* re-sends of a request whose actor
-					died: 1, then it is poison */
+					died with others: 1, then it is
+					poison */
 	unsigned long stop_ms;       /* a stop waits this long at most */
 	unsigned long max_frame;
 	unsigned long long seed;
@@ -158,12 +159,22 @@ void http_request_done(struct server *srv);
  * failed. */
 void route_request(struct server *srv, struct request *rq,
 		   struct actor_msg *msg);
+/* Why a request goes back to the router (route_resend()). */
+enum resend_cause {
+	RESEND_UNSENT,      /* never written to an actor, or refused by one
+			       that is stopping: not a suspect */
+	RESEND_DIED,        /* in flight, with others, on an actor that died */
+	RESEND_DIED_ALONE,  /* the only request in flight on an actor that
+			       died: the suspect */
+};
+
 /* A request whose actor left before answering: send it to another actor,
- * or answer it with an error. died: it was in flight on an actor that
- * died (counted: a request that dies with a second actor is poison, and
- * answered 502). Takes msg. Link thread. */
-void route_resend(struct server *srv, struct actor_msg *msg, bool died);
-/* actor_destroy()'s leftover callback: route_resend(arg, msg, false). */
+ * or answer it with an error; the poison rule is route_resend()'s comment.
+ * Takes msg. Link thread. */
+void route_resend(struct server *srv, struct actor_msg *msg,
+		  enum resend_cause cause);
+/* actor_destroy()'s leftover callback: route_resend(arg, msg,
+ * RESEND_UNSENT). */
 void route_resend_leftover(struct actor_msg *msg, void *arg);
 /* In-server actor i (struct local): make it, in the router. Main thread,
  * before the link thread starts. Returns 0 or a negative errno. */

@@ -62,7 +62,7 @@ static void proxy_handle(struct actor *self, struct actor_msg *msg)
 	frame = wire_encode(msg->body, &len);
 	if (!frame || idmap_put(&p->inflight, id, msg) < 0) {
 		free(frame);
-		return route_resend(p->srv, msg, false);
+		return route_resend(p->srv, msg, RESEND_UNSENT);
 	}
 	bufferevent_write(p->bev, frame, len);
 	free(frame);
@@ -81,11 +81,14 @@ static void on_proxy_wake(evutil_socket_t fd, short what, void *arg)
  * The actor process is gone, or must go. Take its proxy out of the router
  * first: once router_remove() returns, no thread can send to the proxy any
  * more. Then re-send everything it held: what it had written and not had
- * answered (inflight), and what was still in its mailbox.
+ * answered (inflight; alone there, a request is the suspect of the death,
+ * route_resend()), and what was still in its mailbox.
  */
 static void peer_close(struct peer *p)
 {
 	struct server *srv = p->srv;
+	enum resend_cause cause = p->inflight.n == 1 ? RESEND_DIED_ALONE
+						     : RESEND_DIED;
 	struct actor_msg *msg;
 
 	if (p->joined && router_remove(srv->router, p->proxy) == 0)
@@ -95,7 +98,7 @@ static void peer_close(struct peer *p)
 	if (p->wake)
 		event_free(p->wake);
 	while ((msg = idmap_take(&p->inflight, 0, true)) != NULL)
-		route_resend(srv, msg, true);
+		route_resend(srv, msg, cause);
 	actor_destroy(p->proxy, route_resend_leftover, srv);
 	peer_log(p, "gone (requests re-sent so far: %lu)", srv->resent);
 	frame_reader_destroy(&p->rd);
@@ -171,7 +174,7 @@ static void on_peer_frame(struct peer *p, const char *text, size_t len)
 		/* The actor is stopping and did not take this request: it
 		 * gets no more, and the request goes to another. */
 		peer_leave(p);
-		route_resend(p->srv, req, false);
+		route_resend(p->srv, req, RESEND_UNSENT);
 	} else {
 		/* The reply goes where the request said, and the body goes
 		 * with it: from here on only the receiver touches it (a

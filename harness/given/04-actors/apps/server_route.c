@@ -131,20 +131,38 @@ static void fail_request(struct actor_msg *msg, int status, const char *text)
 /*
  * A request whose actor left before answering: send it to another actor
  * (msg->tag counts the actors that died with it), or answer it with an
- * error. A request in flight on an actor that died is sent once more
- * (--retries); if the second actor dies too, the request is likely what
- * kills them (a poison message), and it is answered 502 and never sent
- * again, as Erlang/OTP's supervisors stop restarting a child that keeps
- * dying. Takes msg. Runs on the link thread, a registered RCU reader.
+ * error. The poison rule, for a request in flight on an actor that died:
+ *
+ * - It was the only request that actor held: it is the one suspect (the
+ *   actor died computing it, and nothing else), so it is answered 502 and
+ *   never sent again. A message that kills actors kills one, not one per
+ *   re-send; the price is that a request alone on an actor killed from
+ *   outside gets the same 502.
+ * - The actor held others too: no request is the suspect, and each is
+ *   re-sent (--retries times, 1 by default). One whose actor dies again
+ *   is answered 502 and never sent again, as Erlang/OTP's supervisors
+ *   stop restarting a child that keeps dying.
+ *
+ * A request that was never written to the dead actor is no suspect: it
+ * just goes to another. Takes msg. Runs on the link thread, a registered
+ * RCU reader.
  */
-void route_resend(struct server *srv, struct actor_msg *msg, bool died)
+void route_resend(struct server *srv, struct actor_msg *msg,
+		  enum resend_cause cause)
 {
 	char text[160];
 	int rc;
 
 	if (srv->link_stopping)
 		return fail_request(msg, 503, "the server is shutting down");
-	if (died && ++msg->tag > srv->opt.retries) {
+	if (cause == RESEND_DIED_ALONE) {
+		srv->poisoned++;
+		return fail_request(msg, 502, "the actor died computing this "
+				    "request, the only one it held: not "
+				    "sent again (a message that kills "
+				    "actors?)");
+	}
+	if (cause == RESEND_DIED && ++msg->tag > srv->opt.retries) {
 		srv->poisoned++;
 		snprintf(text, sizeof(text), "the %llu actors that had this "
 			 "request died with it in flight: not sent again (a "
@@ -169,7 +187,7 @@ void route_resend(struct server *srv, struct actor_msg *msg, bool died)
 /* What was still in a proxy's mailbox: never written, so not a death. */
 void route_resend_leftover(struct actor_msg *msg, void *arg)
 {
-	route_resend(arg, msg, false);
+	route_resend(arg, msg, RESEND_UNSENT);
 }
 
 /* ---- in-server actors (main thread) -------------------------------------- */
