@@ -12,6 +12,7 @@
 #include "explore.h"
 #include "explore_int.h"
 #include "protocol.h"
+#include "verdict.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -383,15 +384,16 @@ static void verdict(const struct search *se, bool pass, unsigned long n,
 	unsigned long b = se->o.strategy == EX_PCT      ? se->o.depth
 			  : se->o.strategy == EX_RANDOM ? 0
 							: se->o.bound;
+	char p[32] = "";
 
-	printf("%s verdict=%s strategy=%s schedules=%lu bound=%lu "
-	       "complete=%s seconds=%.1f",
-	       PROTO_EXPLORE, pass ? "pass" : "fail",
-	       strategy_names[se->o.strategy], n, b, complete ? "yes" : "no",
-	       seconds(se));
 	if (se->o.strategy == EX_PCT)
-		printf(" prob=%.3g", prob);
-	putchar('\n');
+		snprintf(p, sizeof(p), " prob=%.3g", prob);
+	verdict_say("%s verdict=%s strategy=%s schedules=%lu bound=%lu "
+		    "complete=%s seconds=%.1f%s",
+		    PROTO_EXPLORE, pass ? "pass" : "fail",
+		    strategy_names[se->o.strategy], n, b,
+		    complete ? "yes" : "no", seconds(se), p);
+	verdict_done(); /* the last line, on the channel (verdict.h) */
 }
 
 static void print_failure(const struct search *se, char **argv)
@@ -399,8 +401,8 @@ static void print_failure(const struct search *se, char **argv)
 	char sched[4 * EX_MAX_DECISIONS];
 
 	ex_sched_string(ex_shm, sched, sizeof(sched));
-	printf("%s %s\n", PROTO_EXPLORE_FAIL, ex_shm->message);
-	printf("%s %s\n", PROTO_EXPLORE_SCHED, sched);
+	verdict_say("%s %s", PROTO_EXPLORE_FAIL, ex_shm->message);
+	verdict_say("%s %s", PROTO_EXPLORE_SCHED, sched);
 	ex_print_timeline(ex_shm);
 	printf("explore: replay this schedule with %s=%s", PROTO_SCHED_ENV,
 	       sched);
@@ -412,7 +414,7 @@ static void print_failure(const struct search *se, char **argv)
 
 static int setup_error(const struct search *se)
 {
-	printf("%s set-up: %s\n", PROTO_EXPLORE_FAIL, ex_shm->message);
+	verdict_say("%s set-up: %s", PROTO_EXPLORE_FAIL, ex_shm->message);
 	fprintf(stderr, "%s: %s\n", se->test->name, ex_shm->message);
 	verdict(se, false, se->schedules, false, 0);
 	return PROTO_EXIT_SETUP;
@@ -588,6 +590,7 @@ int explore_main(const struct explore_test *t, const struct scenario_opt *opts,
 	bool complete = false;
 	sigset_t chld;
 
+	verdict_take(); /* before any of the lab's code (verdict.h) */
 	if (t->strategy)
 		parse_strategy(t->strategy, &se.o.strategy);
 	if (se.o.strategy == EX_PCT)

@@ -48,7 +48,8 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 CFLAGS_ALL = $(BASE) $(VFLAGS) $(WARN) $(CFLAGS)
 LDFLAGS_ALL = $(BASE) $(VFLAGS) $(VLDFLAGS_$(VARIANT)) $(LDFLAGS)
 
-HLIB := $(OUT)/hobj/lib/preempt.o $(OUT)/hobj/lib/scenario.o
+HLIB := $(OUT)/hobj/lib/preempt.o $(OUT)/hobj/lib/scenario.o \
+	$(OUT)/hobj/lib/verdict.o
 harness_objs = $(patsubst harness/%.c,$(OUT)/hobj/%.o,$($(1)_HARNESS_SRCS))
 
 # -- the explore variant (harness/explore/, docs/architecture.md) -----------
@@ -61,7 +62,7 @@ harness_objs = $(patsubst harness/%.c,$(OUT)/hobj/%.o,$($(1)_HARNESS_SRCS))
 # (sanitizers/urcu_annotate.h).
 ifeq ($(VARIANT),explore)
 $(OUT)/obj/%.o: CFLAGS += -fsanitize=thread -DMUTEX_SPIN_LIMIT=1 -DLAB_EXPLORE
-HLIB := $(OUT)/hobj/lib/scenario.o \
+HLIB := $(OUT)/hobj/lib/scenario.o $(OUT)/hobj/lib/verdict.o \
 	$(patsubst harness/%.c,$(OUT)/hobj/%.o,$(wildcard harness/explore/*.c))
 INCS += -Iharness/explore
 $(foreach l,$(LABS),$(eval $(l)_SCENARIOS := $($(l)_EXPLORE))\
