@@ -26,7 +26,7 @@ export UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1"
 # Valgrind. --free-is-write makes a free that races with a use visible;
 # DRD's --check-stack-var also watches stack variables shared by pointer.
 # --error-exitcode makes any report fail the process.
-vg="valgrind --error-exitcode=99 --num-callers=12"
+vg="valgrind --error-exitcode=$PROTO_EXIT_VALGRIND --num-callers=12"
 export HELGRIND="$vg --tool=helgrind --free-is-write=yes \
 --suppressions=$here/helgrind.supp"
 export DRD="$vg --tool=drd --free-is-write=yes --check-stack-var=yes \

@@ -60,6 +60,24 @@ void __tsan_release(void *addr);
 #endif
 #define LAB_URCU_SYNC_WORD(addr, len) LAB_VG_SYNC_WORD((addr), (len))
 
+/*
+ * The explorer (harness/explore/) sees a thread switch only at a C11 atomic
+ * of the lab's code, and liburcu's are inline assembly: in its build
+ * (LAB_EXPLORE), each queue operation below is a scheduling point of its
+ * own and a row of the timeline ("enqueue q1", "empty(q1)? no"). The
+ * operation itself still runs whole, as one step, since only one thread
+ * runs at a time there. Elsewhere these are nothing.
+ */
+#ifdef LAB_EXPLORE
+void lab_explore_queue_point(const void *queue);
+void lab_explore_queue_step(const void *queue, const char *op, int result);
+#define LAB_EXPLORE_QUEUE_POINT(q) lab_explore_queue_point(q)
+#define LAB_EXPLORE_QUEUE_STEP(q, op, r) lab_explore_queue_step((q), (op), (r))
+#else
+#define LAB_EXPLORE_QUEUE_POINT(q) ((void)0)
+#define LAB_EXPLORE_QUEUE_STEP(q, op, r) ((void)0)
+#endif
+
 /* The grace periods' token: one byte for the whole program (a weak
  * definition, so every file that includes this header shares it). */
 __attribute__((weak)) char lab_rcu_grace_token;
@@ -85,10 +103,15 @@ static inline bool lab_wfcq_enqueue(struct __cds_wfcq_head *head,
 				    struct cds_wfcq_tail *tail,
 				    struct cds_wfcq_node *node)
 {
+	bool was_nonempty;
+
 	cds_wfcq_node_init(node);
 	LAB_URCU_SYNC_WORD(node, sizeof(*node));
 	LAB_URCU_RELEASE(node);
-	return cds_wfcq_enqueue(head, tail, node);
+	LAB_EXPLORE_QUEUE_POINT(head);
+	was_nonempty = cds_wfcq_enqueue(head, tail, node);
+	LAB_EXPLORE_QUEUE_STEP(head, "enqueue", was_nonempty);
+	return was_nonempty;
 }
 
 /*
@@ -112,6 +135,7 @@ lab_wfcq_dequeue(struct __cds_wfcq_head *head, struct cds_wfcq_tail *tail)
 	struct cds_wfcq_node *node;
 	unsigned tries = 0;
 
+	LAB_EXPLORE_QUEUE_POINT(head);
 	while ((node = __cds_wfcq_dequeue_nonblocking(head, tail)) ==
 	       CDS_WFCQ_WOULDBLOCK) {
 		if (++tries < LAB_WFCQ_SPINS)
@@ -119,6 +143,7 @@ lab_wfcq_dequeue(struct __cds_wfcq_head *head, struct cds_wfcq_tail *tail)
 		else
 			sched_yield();
 	}
+	LAB_EXPLORE_QUEUE_STEP(head, "dequeue", node != NULL);
 	if (node)
 		LAB_URCU_ACQUIRE(node);
 	return node;
@@ -128,7 +153,12 @@ lab_wfcq_dequeue(struct __cds_wfcq_head *head, struct cds_wfcq_tail *tail)
 static inline bool lab_wfcq_empty(struct __cds_wfcq_head *head,
 				  struct cds_wfcq_tail *tail)
 {
-	return cds_wfcq_empty(head, tail);
+	bool empty;
+
+	LAB_EXPLORE_QUEUE_POINT(head);
+	empty = cds_wfcq_empty(head, tail);
+	LAB_EXPLORE_QUEUE_STEP(head, "empty", empty);
+	return empty;
 }
 
 /* ---- RCU, the urcu-memb flavour (urcu/urcu-memb.h) ---------------------- */

@@ -64,6 +64,14 @@ __attribute__((format(printf, 1, 2)));
 void explore_setup_error(const char *fmt, ...) __attribute__((noreturn))
 __attribute__((format(printf, 1, 2)));
 
+/*
+ * explore_wait_idle - block until no other thread of the schedule can run
+ * (each is blocked, a timed wait included, or has ended), then return. Not
+ * a choice of the scheduler: the test's way to look at a quiet system, for
+ * a message or a task that nobody will ever take (lab 04).
+ */
+void explore_wait_idle(void);
+
 /* explore_name - call a location by name in the timeline ("state"). */
 void explore_name(const volatile void *addr, const char *name);
 

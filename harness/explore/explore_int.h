@@ -135,7 +135,14 @@ static inline bool ex_active(void)
 	return ex_self >= 0;
 }
 
-enum ex_wait { EX_W_NONE, EX_W_FUTEX, EX_W_MUTEX, EX_W_COND, EX_W_JOIN };
+enum ex_wait {
+	EX_W_NONE,
+	EX_W_FUTEX,
+	EX_W_MUTEX,
+	EX_W_COND,
+	EX_W_JOIN,
+	EX_W_IDLE, /* explore_wait_idle(): until no other thread can run */
+};
 enum ex_wake { EX_WOKEN, EX_TIMEDOUT, EX_SPURIOUS };
 
 void ex_child_run(void (*body)(void)) __attribute__((noreturn));
@@ -157,6 +164,7 @@ int ex_thread_of(uintptr_t handle);
 void ex_thread_set_handle(int tid, uintptr_t handle);
 bool ex_thread_done(int tid);
 long ex_real_futex(_Atomic uint32_t *addr, int op, uint32_t val);
+void ex_resolve_real(void);
 
 /* The parent's side (report.c). */
 void ex_sched_string(const struct ex_shared *s, char *out, size_t cap);

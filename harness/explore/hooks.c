@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 typedef unsigned char a8;
 typedef unsigned short a16;
@@ -174,6 +175,42 @@ void __tsan_atomic_signal_fence(int mo)
 {
 	(void)mo;
 	__atomic_signal_fence(SC);
+}
+
+/*
+ * liburcu's wait-free queue, whose atomics are inline assembly: in the
+ * explore build sanitizers/urcu_annotate.h's wrappers call these around
+ * each operation, so that it is a scheduling point of its own (the point
+ * comes first, then the whole operation runs as one step) and a row of
+ * the timeline. Asking whether the queue is empty again, with nothing
+ * changed since, is a spin, as for an atomic.
+ */
+void lab_explore_queue_point(const void *queue);
+void lab_explore_queue_point(const void *queue)
+{
+	if (ex_active())
+		ex_point(ex_spin_check(queue));
+}
+
+void lab_explore_queue_step(const void *queue, const char *op, int result);
+void lab_explore_queue_step(const void *queue, const char *op, int result)
+{
+	const char *q;
+
+	if (!ex_active())
+		return;
+	q = ex_name(queue, 'q');
+	if (strcmp(op, "enqueue") == 0) {
+		ex_note_access(queue, true);
+		ex_record(PC, "enqueue %s%s", q, result ? "" : " (was empty)");
+	} else if (strcmp(op, "dequeue") == 0) {
+		ex_note_access(queue, result != 0);
+		ex_record(PC, "dequeue %s: %s", q,
+			  result ? "a message" : "empty");
+	} else {
+		ex_note_access(queue, false);
+		ex_record(PC, "empty(%s)? %s", q, result ? "yes" : "no");
+	}
 }
 
 /* What the instrumentation calls besides atomics: nothing to do. */

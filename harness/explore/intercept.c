@@ -53,6 +53,34 @@ static void *real_syscall, *real_pthread_create, *real_pthread_join,
 	*real_pthread_cond_destroy, *real_sched_yield, *real_nanosleep,
 	*real_usleep;
 
+/* Look every real function up now, in the explorer's parent, so that no
+ * schedule's child repeats the lookups after its fork. */
+void ex_resolve_real(void)
+{
+	static const char *const names[] = {
+		"syscall", "pthread_create", "pthread_join", "pthread_exit",
+		"pthread_mutex_lock", "pthread_mutex_trylock",
+		"pthread_mutex_timedlock", "pthread_mutex_unlock",
+		"pthread_mutex_init", "pthread_mutex_destroy",
+		"pthread_cond_wait", "pthread_cond_timedwait",
+		"pthread_cond_signal", "pthread_cond_broadcast",
+		"pthread_cond_init", "pthread_cond_destroy", "sched_yield",
+		"nanosleep", "usleep"};
+	void **slots[] = {
+		&real_syscall, &real_pthread_create, &real_pthread_join,
+		&real_pthread_exit, &real_pthread_mutex_lock,
+		&real_pthread_mutex_trylock, &real_pthread_mutex_timedlock,
+		&real_pthread_mutex_unlock, &real_pthread_mutex_init,
+		&real_pthread_mutex_destroy, &real_pthread_cond_wait,
+		&real_pthread_cond_timedwait, &real_pthread_cond_signal,
+		&real_pthread_cond_broadcast, &real_pthread_cond_init,
+		&real_pthread_cond_destroy, &real_sched_yield, &real_nanosleep,
+		&real_usleep};
+
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+		real_fn(slots[i], names[i]);
+}
+
 typedef long (*syscall_fn)(long, long, long, long, long, long, long);
 
 long ex_real_futex(_Atomic uint32_t *addr, int op, uint32_t val)

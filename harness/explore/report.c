@@ -11,6 +11,7 @@
 
 #include <dlfcn.h>
 #include <elf.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +104,19 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* Resolve every pc of one object file (fname, loaded at base). */
+static bool in_header(const char *loc)
+{
+	const char *colon = strrchr(loc, ':');
+
+	return colon && colon - loc > 2 && strncmp(colon - 2, ".h", 2) == 0;
+}
+
+/*
+ * Resolve every pc of one object file (fname, loaded at base). A pc in a
+ * function inlined from a header (sanitizers/urcu_annotate.h's wrappers)
+ * is shown at the line of the .c file that called it: addr2line -i lists
+ * the inlined frames, innermost first, each address's after its "0x" line.
+ */
 static void resolve_object(struct where *w, int n, const char *fname,
 			   uintptr_t base)
 {
@@ -113,11 +126,11 @@ static void resolve_object(struct where *w, int n, const char *fname,
 	char line[512];
 	size_t len;
 	FILE *p;
-	int k = 0;
+	int k = -1;
 
 	if (!cmd)
 		return;
-	len = (size_t)sprintf(cmd, "addr2line -e '%s'", fname);
+	len = (size_t)sprintf(cmd, "addr2line -i -a -e '%s'", fname);
 	for (int i = 0; i < n; i++)
 		len += (size_t)sprintf(cmd + len, " 0x%lx",
 				       (unsigned long)(w[i].pc - 1 - bias));
@@ -125,16 +138,21 @@ static void resolve_object(struct where *w, int n, const char *fname,
 	free(cmd);
 	if (!p)
 		return;
-	while (k < n && fgets(line, sizeof(line), p)) {
+	while (fgets(line, sizeof(line), p)) {
 		char *d = strstr(line, " (discriminator");
 
 		if (d)
 			*d = '\0';
 		line[strcspn(line, "\n")] = '\0';
-		if (line[0] != '?')
-			snprintf(w[k].loc, sizeof(w[k].loc), "%.47s",
-				 base_name(line));
-		k++;
+		if (strncmp(line, "0x", 2) == 0) {
+			if (++k >= n)
+				break;
+			continue;
+		}
+		if (k < 0 || line[0] == '?' ||
+		    (w[k].loc[0] && !in_header(w[k].loc)))
+			continue;
+		snprintf(w[k].loc, sizeof(w[k].loc), "%.47s", base_name(line));
 	}
 	pclose(p);
 }

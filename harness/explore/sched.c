@@ -56,7 +56,7 @@ struct ex_label {
 };
 static struct ex_label labels[256];
 static int nlabels;
-static unsigned nauto[3];
+static unsigned nauto[4];
 
 static uint64_t rng_next(void)
 {
@@ -83,11 +83,12 @@ void explore_name(const volatile void *addr, const char *name)
 	}
 }
 
-/* A location's name: the one the test gave it, or w1, m1, c1... in the
- * order the schedule first touches them, which a replay repeats. */
+/* A location's name: the one the test gave it, or w1, m1, c1, q1... (a
+ * word, a pthread mutex, a condition, a queue) in the order the schedule
+ * first touches them, which a replay repeats. */
 const char *ex_name(const volatile void *addr, char kind)
 {
-	const char *kinds = "wmc";
+	const char *kinds = "wmcq";
 	int k = (int)(strchr(kinds, kind) - kinds);
 	char buf[24];
 
@@ -215,6 +216,9 @@ static int describe(int t, char *out, size_t cap)
 	case EX_W_JOIN:
 		return snprintf(out, cap, "T%d joins T%d", t,
 				(int)(uintptr_t)x->waddr);
+	case EX_W_IDLE:
+		return snprintf(out, cap, "T%d waits for the others to idle",
+				t);
 	default:
 		return snprintf(out, cap, "T%d is blocked", t);
 	}
@@ -268,6 +272,20 @@ static int strategy_choose(const struct ex_decision *d)
 	}
 }
 
+/* No thread can run: a thread in explore_wait_idle() may go on (the
+ * first of them; a test has one). Returns its bit, or 0. */
+static uint32_t wake_idle_waiter(void)
+{
+	for (int t = 0; t < nthr; t++)
+		if (thr[t].state == TH_BLOCKED && thr[t].wait == EX_W_IDLE) {
+			thr[t].state = TH_RUNNABLE;
+			thr[t].wait = EX_W_NONE;
+			thr[t].wake = EX_WOKEN;
+			return 1u << t;
+		}
+	return 0;
+}
+
 static int pick(enum ex_mode mode)
 {
 	struct ex_shared *s = ex_shm;
@@ -285,6 +303,8 @@ static int pick(enum ex_mode mode)
 			 x->wait == EX_W_COND)
 			d.cands |= 1u << t;
 	}
+	if (d.en == 0)
+		d.en = wake_idle_waiter();
 	d.cands |= d.en | timed;
 	if (d.en == 0 && timed == 0)
 		deadlock();
@@ -421,6 +441,17 @@ int ex_wake(enum ex_wait w, const void *addr, int n, char *who, size_t cap)
 	if (!woken)
 		snprintf(who, cap, "nobody");
 	return woken;
+}
+
+void explore_wait_idle(void)
+{
+	uintptr_t pc = (uintptr_t)__builtin_return_address(0);
+
+	if (!ex_active())
+		return;
+	ex_record(pc, "waits for all to idle");
+	ex_block(EX_W_IDLE, NULL, 0, false, NULL);
+	ex_record(pc, "all others idle");
 }
 
 /* -- threads ---------------------------------------------------------------- */

@@ -12,9 +12,11 @@
 #include "explore.h"
 #include "explore_int.h"
 #include "protocol.h"
+#include "verdict.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <math.h>
 #include <sched.h>
 #include <signal.h>
@@ -26,8 +28,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Schedules per bound when looking for a failure with fewer preemptions. */
-enum { MINIMISE_BUDGET = 3000 };
+/* Schedules run in all, over every bound, when looking for a failure with
+ * fewer preemptions: a count, not a time, so the failure printed is the
+ * same on any machine. */
+enum { MINIMISE_BUDGET = 500 };
 
 struct opts {
 	enum ex_strategy strategy;
@@ -46,6 +50,10 @@ struct search {
 	uint8_t fail[EX_MAX_DECISIONS];
 	unsigned fail_preemptions;
 	unsigned long fail_at; /* schedules run when it was found */
+	/* its shortening: schedules run, bounds searched, all of them? */
+	unsigned long min_extra;
+	unsigned min_bounds;
+	bool min_complete;
 };
 
 static const char *strategy_names[] = {"dfs", "pct", "random", "replay"};
@@ -72,6 +80,22 @@ static void pin_to_one_cpu(void)
 	CPU_ZERO(&set);
 	CPU_SET(cpu >= 0 ? cpu : 0, &set);
 	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * Work every schedule's child would otherwise repeat after its fork, each
+ * time paying for the pages it writes (a copy each, and a TLB flush): the
+ * look-up of the functions the explorer takes over, one malloc arena for
+ * all threads instead of one made per thread, and malloc's and stdio's
+ * set-up, done here once. (The explore build also links with -z now, so
+ * that no child resolves a symbol lazily.)
+ */
+static void prepare_children(void)
+{
+	ex_resolve_real();
+	mallopt(M_ARENA_MAX, 1);
+	free(malloc(1));
+	fflush(NULL);
 }
 
 static void child(const struct explore_test *t)
@@ -271,21 +295,33 @@ static enum ex_outcome dfs(struct search *se, unsigned bound,
 	}
 }
 
-/* Look for the failure with fewer preemptions: every schedule with 0, 1,
- * ... up to one less than the failure found. */
-static enum ex_outcome minimise(struct search *se, unsigned long *extra)
+/*
+ * Look for the failure with fewer preemptions: every schedule with 0, 1,
+ * ... up to one less than the failure found, lowest bound first, within
+ * MINIMISE_BUDGET schedules in all. A failure found at bound b ends it:
+ * none with fewer exists, bounds below b having been searched in full.
+ */
+static enum ex_outcome minimise(struct search *se)
 {
 	unsigned long before = se->schedules;
-	enum ex_outcome r = EX_FAIL;
+	enum ex_outcome r = EX_PASS;
 
+	se->min_complete = true;
 	for (unsigned b = 0; b < se->fail_preemptions && b <= 3; b++) {
-		bool complete;
+		unsigned long used = se->schedules - before;
+		bool complete = false;
 
-		r = dfs(se, b, MINIMISE_BUDGET, &complete);
+		if (used < MINIMISE_BUDGET)
+			r = dfs(se, b, MINIMISE_BUDGET - used, &complete);
+		se->min_bounds = b + 1;
 		if (r != EX_PASS)
 			break;
+		if (!complete) {
+			se->min_complete = false;
+			break;
+		}
 	}
-	*extra = se->schedules - before;
+	se->min_extra = se->schedules - before;
 	return r == EX_PASS ? EX_FAIL : r;
 }
 
@@ -348,15 +384,16 @@ static void verdict(const struct search *se, bool pass, unsigned long n,
 	unsigned long b = se->o.strategy == EX_PCT      ? se->o.depth
 			  : se->o.strategy == EX_RANDOM ? 0
 							: se->o.bound;
+	char p[32] = "";
 
-	printf("%s verdict=%s strategy=%s schedules=%lu bound=%lu "
-	       "complete=%s seconds=%.1f",
-	       PROTO_EXPLORE, pass ? "pass" : "fail",
-	       strategy_names[se->o.strategy], n, b, complete ? "yes" : "no",
-	       seconds(se));
 	if (se->o.strategy == EX_PCT)
-		printf(" prob=%.3g", prob);
-	putchar('\n');
+		snprintf(p, sizeof(p), " prob=%.3g", prob);
+	verdict_say("%s verdict=%s strategy=%s schedules=%lu bound=%lu "
+		    "complete=%s seconds=%.1f%s",
+		    PROTO_EXPLORE, pass ? "pass" : "fail",
+		    strategy_names[se->o.strategy], n, b,
+		    complete ? "yes" : "no", seconds(se), p);
+	verdict_done(); /* the last line, on the channel (verdict.h) */
 }
 
 static void print_failure(const struct search *se, char **argv)
@@ -364,8 +401,8 @@ static void print_failure(const struct search *se, char **argv)
 	char sched[4 * EX_MAX_DECISIONS];
 
 	ex_sched_string(ex_shm, sched, sizeof(sched));
-	printf("%s %s\n", PROTO_EXPLORE_FAIL, ex_shm->message);
-	printf("%s %s\n", PROTO_EXPLORE_SCHED, sched);
+	verdict_say("%s %s", PROTO_EXPLORE_FAIL, ex_shm->message);
+	verdict_say("%s %s", PROTO_EXPLORE_SCHED, sched);
 	ex_print_timeline(ex_shm);
 	printf("explore: replay this schedule with %s=%s", PROTO_SCHED_ENV,
 	       sched);
@@ -377,15 +414,14 @@ static void print_failure(const struct search *se, char **argv)
 
 static int setup_error(const struct search *se)
 {
-	printf("%s set-up: %s\n", PROTO_EXPLORE_FAIL, ex_shm->message);
+	verdict_say("%s set-up: %s", PROTO_EXPLORE_FAIL, ex_shm->message);
 	fprintf(stderr, "%s: %s\n", se->test->name, ex_shm->message);
 	verdict(se, false, se->schedules, false, 0);
 	return PROTO_EXIT_SETUP;
 }
 
 /* Replay the failure kept, prove that it fails again, and print it. */
-static int report_failure(struct search *se, char **argv,
-			  unsigned long extra, double prob)
+static int report_failure(struct search *se, char **argv, double prob)
 {
 	enum ex_outcome r = run_one(se, se->fail, se->nfail, EX_REPLAY, 0);
 
@@ -403,11 +439,16 @@ static int report_failure(struct search *se, char **argv,
 		printf(" (none needed)\n");
 	else if (!se->o.minimise)
 		printf(" (not shortened: --minimise 0)\n");
-	else
+	else if (se->min_complete)
 		printf("; none with fewer found in %lu more schedule%s "
 		       "(bounds 0 to %u)\n",
-		       extra, extra == 1 ? "" : "s",
+		       se->min_extra, se->min_extra == 1 ? "" : "s",
 		       se->fail_preemptions > 4 ? 3 : se->fail_preemptions - 1);
+	else
+		printf("; none with fewer found in %lu more schedule%s "
+		       "(bound %u not searched in full: at most %d)\n",
+		       se->min_extra, se->min_extra == 1 ? "" : "s",
+		       se->min_bounds - 1, MINIMISE_BUDGET);
 	verdict(se, false, se->fail_at, false, prob);
 	return PROTO_EXIT_FAILED;
 }
@@ -545,11 +586,11 @@ int explore_main(const struct explore_test *t, const struct scenario_opt *opts,
 				  .minimise = 1}};
 	const char *sched = getenv(PROTO_SCHED_ENV);
 	enum ex_outcome r = EX_PASS;
-	unsigned long extra = 0;
 	double prob = 0;
 	bool complete = false;
 	sigset_t chld;
 
+	verdict_take(); /* before any of the lab's code (verdict.h) */
 	if (t->strategy)
 		parse_strategy(t->strategy, &se.o.strategy);
 	if (se.o.strategy == EX_PCT)
@@ -568,6 +609,7 @@ int explore_main(const struct explore_test *t, const struct scenario_opt *opts,
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
+	prepare_children();
 	clock_gettime(CLOCK_MONOTONIC, &se.t0);
 	if (sched && *sched)
 		return replay(&se, sched, argv);
@@ -579,13 +621,13 @@ int explore_main(const struct explore_test *t, const struct scenario_opt *opts,
 	if (r == EX_SETUP || r == EX_NONDET)
 		return setup_error(&se);
 	if (r == EX_FAIL && se.o.minimise) {
-		r = minimise(&se, &extra);
+		r = minimise(&se);
 		if (r == EX_SETUP || r == EX_NONDET)
 			return setup_error(&se);
-		return report_failure(&se, argv, extra, prob);
+		return report_failure(&se, argv, prob);
 	}
 	if (r == EX_FAIL)
-		return report_failure(&se, argv, 0, prob);
+		return report_failure(&se, argv, prob);
 	if (se.o.strategy == EX_DFS)
 		printf("explore: %s %lu schedules with <= %lu preemptions: no "
 		       "failure\n",

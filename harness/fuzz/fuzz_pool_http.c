@@ -52,9 +52,8 @@ void fuzz_send_reply(struct evhttp_request *req, int code, const char *why,
 {
 	if (code == HTTP_OK) {
 		size_t len = evbuffer_get_length(body);
-		json_t *obj = json_loadb((const char *)evbuffer_pullup(body,
-								     -1),
-					 len, 0, NULL);
+		const char *text = (const char *)evbuffer_pullup(body, -1);
+		json_t *obj = json_loadb(text, len, 0, NULL);
 		json_t *value = json_object_get(obj, "value");
 
 		if (!json_is_integer(value) || json_integer_value(value) < 0 ||
@@ -97,7 +96,9 @@ int fuzz_tpool_exec(struct tpool *pool, const struct tpool_call *call,
 	return 0;
 }
 
-/* End the held tasks, as their workers would (job_square_sum()). */
+/* End the held tasks, as their workers would (job_square_sum()). The
+ * flag is read relaxed, as the worker reads it; here the loop thread that
+ * set it reads it, so it is simply the last value stored. */
 static void end_held_tasks(void)
 {
 	for (size_t i = 0; i < n_held; i++) {

@@ -16,6 +16,8 @@
  *                        -ENOSYS): the message on stderr says which
  *   PROTO_EXIT_TSAN      ThreadSanitizer reported something (sanitizers/
  *                        env.sh sets it as TSan's exitcode)
+ *   PROTO_EXIT_VALGRIND  Helgrind or DRD reported something (env.sh's
+ *                        --error-exitcode)
  *
  * The STAT line, the last line a scenario prints on stdout:
  *   STAT runs=1000 failures=912 first=2 seed=41
@@ -29,6 +31,23 @@
  *   EXPLORE-FAIL <one line: what went wrong, in words>
  *   EXPLORE-SCHED <the failing schedule, replayed exactly with SCHED=...>
  *   | <one row of the failing schedule's timeline>     (any number)
+ *
+ * The verdict channel (harness/lib/verdict.h). The runner judges a check
+ * from records its program writes on a pipe, never from what it prints:
+ * the write end is at the descriptor that PROTO_VERDICT_ENV names, which
+ * the harness's code takes (and hides) before any of the lab's code runs.
+ * Records are lines: the STAT and EXPLORE lines above, a unit-test
+ * program's result, and two that frame a program's run:
+ *   BEGIN                                   the harness took the channel
+ *   UNIT checks=15 failures=1 errors=0      Check's counts, from the parent
+ *   DONE [control=tsan|valgrind]            the harness's code ran to its
+ *                                           end; control=: it then runs a
+ *                                           deliberate race that TSan, or
+ *                                           Helgrind or DRD, must report
+ *                                           with PROTO_EXIT_TSAN or
+ *                                           PROTO_EXIT_VALGRIND (the runner
+ *                                           checks)
+ * Every BEGIN needs its DONE: a program that leaves early fails.
  */
 #ifndef LAB_PROTOCOL_H
 #define LAB_PROTOCOL_H
@@ -38,6 +57,7 @@ enum {
 	PROTO_EXIT_FAILED = 1,
 	PROTO_EXIT_SETUP = 2,
 	PROTO_EXIT_TSAN = 66,
+	PROTO_EXIT_VALGRIND = 99,
 };
 
 #define PROTO_STAT "STAT"
@@ -48,6 +68,18 @@ enum {
 #define PROTO_EXPLORE_FAIL "EXPLORE-FAIL"
 #define PROTO_EXPLORE_SCHED "EXPLORE-SCHED"
 #define PROTO_TIMELINE_ROW "| "
+
+#define PROTO_VERDICT_ENV "LAB_VERDICT_FD"
+#define PROTO_BEGIN "BEGIN"
+#define PROTO_DONE "DONE"
+#define PROTO_UNIT "UNIT"
+#define PROTO_UNIT_FMT "UNIT checks=%d failures=%d errors=%d"
+#define PROTO_CONTROL_TSAN "control=tsan"
+#define PROTO_CONTROL_VALGRIND "control=valgrind"
+/* The control race's variable, and the prefix of its functions, by which
+ * the runner tells its reports (harness/lib/verdict.c). */
+#define PROTO_CONTROL_VAR "verdict_control_word"
+#define PROTO_CONTROL_FUNC "verdict_control_"
 
 /* The environment variable that replays one schedule of an explore check. */
 #define PROTO_SCHED_ENV "SCHED"

@@ -6,6 +6,7 @@
 #include "scenario.h"
 #include "preempt.h"
 #include "protocol.h"
+#include "verdict.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -67,6 +68,8 @@ void scenario_parse(struct scenario *sc, const struct scenario_opt *opts,
 	unsigned long long v;
 	bool seeded = false;
 
+	/* Before anything of the lab's runs (verdict.h). */
+	verdict_take();
 	if (sc->runs == 0)
 		sc->runs = 1;
 	for (int i = 1; i < argc; i++) {
@@ -124,9 +127,9 @@ void scenario_fail(struct scenario *sc, unsigned long run, const char *fmt,
 
 int scenario_finish(const struct scenario *sc)
 {
-	printf(PROTO_STAT_FMT "\n", sc->runs, sc->failures, sc->first_failure,
-	       (unsigned long long)sc->seed);
-	fflush(stdout);
+	verdict_say(PROTO_STAT_FMT, sc->runs, sc->failures, sc->first_failure,
+		    (unsigned long long)sc->seed);
+	verdict_done();
 	return sc->failures ? PROTO_EXIT_FAILED : PROTO_EXIT_OK;
 }
 

@@ -21,6 +21,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "verdict.h"
+
 struct scenario_opt {
 	const char *name;    /* "threads" for --threads N */
 	unsigned long *value;
@@ -55,7 +57,11 @@ void scenario_parse(struct scenario *sc, const struct scenario_opt *opts,
 void scenario_fail(struct scenario *sc, unsigned long run, const char *fmt,
 		   ...) __attribute__((format(printf, 3, 4)));
 
-/* scenario_finish - print the STAT line and return the exit status. */
+/*
+ * scenario_finish - send the STAT line (on the verdict channel and stdout,
+ * verdict.h), confirm that the harness reached its end, and return the
+ * exit status. scenario_parse() took the channel.
+ */
 int scenario_finish(const struct scenario *sc);
 
 /*

@@ -10,6 +10,8 @@
 04-actors_HARNESS_SRCS :=
 04-actors_TESTS := test_actors
 04-actors_APPS := actor_server actor
+# the explore variant builds only these (harness/explore/)
+04-actors_EXPLORE := explore_actor
 # Given code, built from harness/given/04-actors/ whatever the tree
 # (build.mk): both programs, split along their seams (apps/server.h), the
 # compute actor they run, the delay line (the chapter's wait as a timer),

@@ -48,7 +48,8 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 CFLAGS_ALL = $(BASE) $(VFLAGS) $(WARN) $(CFLAGS)
 LDFLAGS_ALL = $(BASE) $(VFLAGS) $(VLDFLAGS_$(VARIANT)) $(LDFLAGS)
 
-HLIB := $(OUT)/hobj/lib/preempt.o $(OUT)/hobj/lib/scenario.o
+HLIB := $(OUT)/hobj/lib/preempt.o $(OUT)/hobj/lib/scenario.o \
+	$(OUT)/hobj/lib/verdict.o
 harness_objs = $(patsubst harness/%.c,$(OUT)/hobj/%.o,$($(1)_HARNESS_SRCS))
 
 # -- the explore variant (harness/explore/, docs/architecture.md) -----------
@@ -57,9 +58,11 @@ harness_objs = $(patsubst harness/%.c,$(OUT)/hobj/%.o,$($(1)_HARNESS_SRCS))
 # programs in this variant are its NN_EXPLORE list. The reference mutex
 # spins once before it sleeps, so that the search covers its sleeping path
 # within small preemption bounds (docs/architecture.md says why).
+# LAB_EXPLORE makes liburcu's queue operations points of their own
+# (sanitizers/urcu_annotate.h).
 ifeq ($(VARIANT),explore)
-$(OUT)/obj/%.o: CFLAGS += -fsanitize=thread -DMUTEX_SPIN_LIMIT=1
-HLIB := $(OUT)/hobj/lib/scenario.o \
+$(OUT)/obj/%.o: CFLAGS += -fsanitize=thread -DMUTEX_SPIN_LIMIT=1 -DLAB_EXPLORE
+HLIB := $(OUT)/hobj/lib/scenario.o $(OUT)/hobj/lib/verdict.o \
 	$(patsubst harness/%.c,$(OUT)/hobj/%.o,$(wildcard harness/explore/*.c))
 INCS += -Iharness/explore
 $(foreach l,$(LABS),$(eval $(l)_SCENARIOS := $($(l)_EXPLORE))\
@@ -92,10 +95,13 @@ FLAGS_NOW := $(CC) $(CFLAGS_ALL) $(LAB_WERROR) $(LDFLAGS_ALL)
 $(shell mkdir -p $(OUT) && echo '$(FLAGS_NOW)' | cmp -s - $(FLAGS_FILE) || \
 	echo '$(FLAGS_NOW)' > $(FLAGS_FILE))
 
-# The lab's own sources and apps, from the tree being checked.
+# The lab's own sources and apps, from the tree being checked. Graded
+# (harness/grade sets LAB_INTEGRITY=inert), what the integrity check
+# refuses in an object and can undo is undone before anything links it.
 $(OUT)/obj/%.o: $(SRCDIR)/%.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(LAB_WERROR) $(INCS) -MMD -MP -c $< -o $@
+	$(if $(filter inert,$(LAB_INTEGRITY)),harness/integrity/check --inert $@)
 
 # -- given code ---------------------------------------------------------------
 # Code the student does not write lives once, in $(GIVEN_DIR)/NN-name/

@@ -34,6 +34,8 @@ VFLAGS_asan := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 # The explorer (harness/explore/): lab objects get -fsanitize=thread from
 # build.mk's explore block, linked with the explorer's runtime, not libtsan.
 VFLAGS_explore := -O1
+# Every symbol bound at start: no schedule's child (a fork) binds one again.
+VLDFLAGS_explore := -Wl,-z,now
 
 # `make -s -f harness/mk/labs.mk variants` prints the list (check-lab).
 .PHONY: variants

@@ -91,6 +91,12 @@ static int set_key(struct check *c, const char *k, const char *v)
 			return -1;
 		return free(c->extension), c->extension = strdup(v), 0;
 	}
+	if (strcmp(k, "channel") == 0) {
+		if (strcmp(v, "none") && strcmp(v, "required"))
+			return -1;
+		c->no_channel = strcmp(v, "none") == 0;
+		return 0;
+	}
 	if (strcmp(k, "skeleton") == 0) {
 		if (strcmp(v, "pass") && strcmp(v, "fail"))
 			return -1;
@@ -404,20 +410,109 @@ struct stat_line {
 	unsigned long long seed;
 };
 
-static struct stat_line parse_stat(const char *log, size_t len)
+/* Every STAT record of text, summed: a check may run several programs
+ * one after the other (a; b), each with its own record. */
+static struct stat_line parse_stat(const char *text, size_t len)
 {
 	struct stat_line s = {0};
+	size_t pos = 0, plen = strlen(PROTO_STAT " ");
 	char buf[TEXT_MAX];
 	const char *line;
 	long n;
 
-	line = find_last(log, len, PROTO_STAT " ", &n);
-	if (!line)
-		return s;
-	copy_line(buf, sizeof(buf), line, n);
-	s.found = sscanf(buf, PROTO_STAT_FMT, &s.runs, &s.failures, &s.first,
-			 &s.seed) == 4;
+	while ((n = next_line(text, len, &pos, &line)) >= 0) {
+		struct stat_line one = {0};
+
+		if ((size_t)n < plen || memcmp(line, PROTO_STAT " ", plen))
+			continue;
+		copy_line(buf, sizeof(buf), line, n);
+		if (sscanf(buf, PROTO_STAT_FMT, &one.runs, &one.failures,
+			   &one.first, &one.seed) != 4)
+			continue;
+		if (!s.first && one.first)
+			s.first = s.runs + one.first;
+		s.runs += one.runs;
+		s.failures += one.failures;
+		s.seed = one.seed;
+		s.found = true;
+	}
 	return s;
+}
+
+/*
+ * What the harness's code said on the verdict channel (protocol.h): the
+ * records, and whether every BEGIN has its DONE. For channel = none the
+ * records are the log's, as any program prints them.
+ */
+struct channel {
+	const char *text;
+	size_t len;
+	bool required;
+	int begins, dones;
+	int controls; /* DONE control=...: a control race the detector must
+			 report (harness/lib/verdict.c) */
+};
+
+static bool is_record(const char *line, long n, const char *name)
+{
+	size_t k = strlen(name);
+
+	return (size_t)n >= k && memcmp(line, name, k) == 0 &&
+	       ((size_t)n == k || line[k] == ' ');
+}
+
+static void channel_read(const struct check *c, const char *chan,
+			 size_t clen, const char *log, size_t len,
+			 struct channel *ch)
+{
+	const char *line;
+	size_t pos = 0;
+	long n;
+
+	*ch = (struct channel){.text = chan, .len = clen,
+			       .required = !c->no_channel};
+	if (!ch->required) {
+		ch->text = log;
+		ch->len = len;
+		return;
+	}
+	while ((n = next_line(chan, clen, &pos, &line)) >= 0) {
+		if (is_record(line, n, PROTO_BEGIN)) {
+			ch->begins++;
+		} else if (is_record(line, n, PROTO_DONE)) {
+			ch->dones++;
+			/* control=tsan or control=valgrind: the build
+			 * decides which, the check's kind which it sees */
+			ch->controls += memmem(line, (size_t)n, " control=",
+					       9) != NULL;
+		}
+	}
+}
+
+/*
+ * Whether the harness's code confirmed that it reached its end: every
+ * program that took the channel wrote DONE after its last test. When not,
+ * fills in o as a failure: whatever the log says, and whatever the exit
+ * status, the lab's code may have ended the program before a test failed.
+ */
+static bool confirmed(const struct channel *ch, const char *log, size_t len,
+		      int status, struct outcome *o)
+{
+	if (!ch->required || (ch->begins > 0 && ch->dones == ch->begins))
+		return true;
+	o->pass = false;
+	if (ch->begins == 0)
+		figure(o, "no verdict on the harness's channel (exit status "
+			  "%d): the program ended before the harness took "
+			  "it, or it is not the harness's",
+		       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	else
+		figure(o, "the program ended before the harness confirmed its "
+			  "last test (exit status %d): an exit from the lab's "
+			  "code?",
+		       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	head_evidence(o, log, len, 6);
+	return false;
 }
 
 /* The first message that a scenario printed about a failed run. */
@@ -501,25 +596,51 @@ static bool setup_error(int status, const char *log, size_t len,
 }
 
 /*
- * Check's summary ("66%: Checks: 15, Failures: 9, Errors: 3") gives the
- * progress, its failure lines ("file.c:57:F:tcase:test_name:0: message")
- * the failing tests, every one of them.
+ * A unit-test program's counts: the UNIT record its parent wrote on the
+ * channel (check_util.h's lab_unit_run()), or, for channel = none, Check's
+ * printed summary ("66%: Checks: 15, Failures: 9, Errors: 3"). Returns
+ * false when there is neither.
  */
-static void judge_unit(const char *log, size_t len, int status,
-		       struct outcome *o)
+static bool unit_counts(const struct channel *ch, int *checks, int *failures,
+			int *errors)
+{
+	char buf[TEXT_MAX];
+	const char *line;
+	long n;
+	int pct;
+
+	*checks = *failures = *errors = 0;
+	if (ch->required) {
+		line = find_last(ch->text, ch->len, PROTO_UNIT " ", &n);
+		if (!line)
+			return false;
+		copy_line(buf, sizeof(buf), line, n);
+		return sscanf(buf, PROTO_UNIT_FMT, checks, failures, errors) ==
+		       3;
+	}
+	line = find_line(ch->text, ch->len, "Checks: ", &n);
+	if (!line)
+		return false;
+	copy_line(buf, sizeof(buf), line, n);
+	return sscanf(buf, "%d%%: Checks: %d, Failures: %d, Errors: %d", &pct,
+		      checks, failures, errors) == 4;
+}
+
+/*
+ * The counts decide (unit_counts()); Check's failure lines in the log
+ * ("file.c:57:F:tcase:test_name:0: message") name the failing tests, every
+ * one of them, as evidence.
+ */
+static void judge_unit(const struct channel *ch, const char *log, size_t len,
+		       int status, struct outcome *o)
 {
 	char buf[TEXT_MAX];
 	const char *line;
 	size_t pos = 0;
 	long n;
-	int checks = 0, failures = 0, errors = 0, pct;
+	int checks, failures, errors;
 
-	line = find_line(log, len, "Checks: ", &n);
-	if (line) {
-		copy_line(buf, sizeof(buf), line, n);
-		sscanf(buf, "%d%%: Checks: %d, Failures: %d, Errors: %d", &pct,
-		       &checks, &failures, &errors);
-	}
+	unit_counts(ch, &checks, &failures, &errors);
 	while ((n = next_line(log, len, &pos, &line)) >= 0) {
 		char *f[7], *s = buf, ev[TEXT_MAX];
 		int k;
@@ -554,25 +675,36 @@ static void judge_unit(const char *log, size_t len, int status,
 		head_evidence(o, log, len, 6); /* all passed, yet exit != 0 */
 }
 
-static void judge_stress(const char *log, size_t len, int status,
-			 struct outcome *o);
+static void judge_stress(const struct channel *ch, const char *log,
+			 size_t len, int status, struct outcome *o);
 
 /* What a program under a detector concluded by itself, when the detector
- * had nothing to say: Check's verdict for a test binary, else its STAT. */
-static void judge_program(const char *log, size_t len, int status,
-			  struct outcome *o)
+ * had nothing to say: a unit-test program's counts, else its STAT; a
+ * program that is not the harness's and prints neither, its exit status. */
+static void judge_program(const struct channel *ch, const char *log,
+			  size_t len, int status, struct outcome *o)
 {
-	long n;
+	int checks, failures, errors;
 
-	if (find_line(log, len, "Checks: ", &n))
-		judge_unit(log, len, status, o);
-	else
-		judge_stress(log, len, status, o);
+	if (unit_counts(ch, &checks, &failures, &errors)) {
+		judge_unit(ch, log, len, status, o);
+	} else if (ch->required || parse_stat(ch->text, ch->len).found) {
+		judge_stress(ch, log, len, status, o);
+	} else {
+		/* any program (channel = none): its exit status says */
+		o->pass = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		if (!o->pass) {
+			figure(o, "exited with status %d",
+			       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			head_evidence(o, log, len, 6);
+		}
+	}
 }
 
-static void judge_race(const char *log, size_t len, struct outcome *o)
+static void judge_race(const struct channel *ch, const char *log, size_t len,
+		       struct outcome *o)
 {
-	struct stat_line s = parse_stat(log, len);
+	struct stat_line s = parse_stat(ch->text, ch->len);
 	char msg[TEXT_MAX];
 
 	if (!s.found) {
@@ -596,10 +728,10 @@ static void judge_race(const char *log, size_t len, struct outcome *o)
 	}
 }
 
-static void judge_stress(const char *log, size_t len, int status,
-			 struct outcome *o)
+static void judge_stress(const struct channel *ch, const char *log,
+			 size_t len, int status, struct outcome *o)
 {
-	struct stat_line s = parse_stat(log, len);
+	struct stat_line s = parse_stat(ch->text, ch->len);
 	char msg[TEXT_MAX];
 
 	o->replay_seed = s.seed;
@@ -629,10 +761,12 @@ static void judge_stress(const char *log, size_t len, int status,
 /*
  * A detector's reports (reports.c), kept in o for the results JSON, and as
  * evidence the report's first line and the account of it in plain words.
- * Returns 0 when the log holds a report, -1 when it holds none.
+ * The harness's control race (verdict.c) is taken out first: *controls
+ * gets how many of its reports there were. Returns 0 when the log holds
+ * another report, -1 when it holds none.
  */
 static int detector_report(enum report_tool tool, const char *log,
-			   size_t len, struct outcome *o)
+			   size_t len, struct outcome *o, int *controls)
 {
 	char lines[MAX_EVIDENCE][REPORT_LINE];
 	const struct report_item *r;
@@ -641,12 +775,15 @@ static int detector_report(enum report_tool tool, const char *log,
 	long n;
 	int k = 0;
 
+	*controls = 0;
 	o->report = calloc(1, sizeof(*o->report));
 	if (!o->report || reports_parse(tool, log, len, o->report) < 0) {
 		free(o->report);
 		o->report = NULL;
 		return -1;
 	}
+	*controls = reports_drop_control(o->report, PROTO_CONTROL_VAR,
+					 PROTO_CONTROL_FUNC);
 	r = report_first(o->report);
 	if (!r)
 		return -1;
@@ -661,14 +798,53 @@ static int detector_report(enum report_tool tool, const char *log,
 	return 0;
 }
 
-static void judge_tsan(const struct check *c, const char *log, size_t len,
-		       int status, struct outcome *o)
+/*
+ * Each program that ended with DONE control=... then ran the harness's
+ * control race (verdict.c): the detector must have reported it, and the
+ * process must have ended with the harness's exit status for that
+ * detector (want), which it sets after a report. Either missing: the
+ * detector's options were not the harness's. When both hold, *status
+ * becomes 0, the program's own verdict being on the channel. Returns
+ * false after filling in o.
+ */
+static bool control_reported(const struct channel *ch, int seen, int want,
+			     const char *tool, int *status, struct outcome *o)
 {
-	struct stat_line s = parse_stat(log, len);
-	const struct report_item *r;
+	if (ch->controls == 0)
+		return true;
+	o->pass = false;
+	if (seen < ch->controls) {
+		figure(o, "the detector did not report the harness's control "
+			  "race: its options were changed or it was silenced");
+		return false;
+	}
+	if (!WIFEXITED(*status) || WEXITSTATUS(*status) != want) {
+		figure(o, "%s reported the harness's control race yet the "
+			  "program exited with status %d, not the harness's "
+			  "%d: its options were changed",
+		       tool, WIFEXITED(*status) ? WEXITSTATUS(*status) : -1,
+		       want);
+		return false;
+	}
+	*status = 0;
+	return true;
+}
 
-	if (detector_report(REPORT_TSAN, log, len, o) == 0 &&
-	    (r = report_first(o->report)) != NULL) {
+static void judge_tsan(const struct check *c, const struct channel *ch,
+		       const char *log, size_t len, int status,
+		       struct outcome *o)
+{
+	struct stat_line s = parse_stat(ch->text, ch->len);
+	const struct report_item *r;
+	int controls;
+	bool reported;
+
+	reported = detector_report(REPORT_TSAN, log, len, o, &controls) == 0 &&
+		   (r = report_first(o->report)) != NULL;
+	if (!control_reported(ch, controls, PROTO_EXIT_TSAN, "ThreadSanitizer",
+			      &status, o))
+		return;
+	if (reported) {
 		char at[REPORT_NAME];
 
 		figure(o, "%s reported at %s", r->kind,
@@ -684,12 +860,18 @@ static void judge_tsan(const struct check *c, const char *log, size_t len,
 		head_evidence(o, log, len, 4);
 		return;
 	}
-	o->pass = WIFEXITED(status) &&
-		  (c->expect_silent ? WEXITSTATUS(status) != PROTO_EXIT_TSAN
-				    : WEXITSTATUS(status) == 0 &&
-					      (!s.found || s.failures == 0));
+	if (!confirmed(ch, log, len, status, o))
+		return;
+	if (c->expect_silent) {
+		o->pass = WIFEXITED(status) &&
+			  WEXITSTATUS(status) != PROTO_EXIT_TSAN;
+	} else {
+		judge_program(ch, log, len, status, o);
+		o->n_evidence = o->pass ? 0 : o->n_evidence;
+	}
 	if (!o->pass) {
-		judge_program(log, len, status, o);
+		if (c->expect_silent)
+			figure(o, "exited with status %d", PROTO_EXIT_TSAN);
 		return;
 	}
 	o->runs = s.runs;
@@ -700,15 +882,19 @@ static void judge_tsan(const struct check *c, const char *log, size_t len,
 		figure(o, "no report");
 }
 
-static void judge_valgrind(const struct check *c, const char *log,
-			   size_t len, int status, struct outcome *o)
+static void judge_valgrind(const struct check *c, const struct channel *ch,
+			   const char *log, size_t len, int status,
+			   struct outcome *o)
 {
 	const char *tool = c->kind == KIND_DRD ? "DRD" : "Helgrind";
 	const struct report_item *r;
-	int errors;
+	int errors, controls;
 
 	detector_report(c->kind == KIND_DRD ? REPORT_DRD : REPORT_HELGRIND, log,
-			len, o);
+			len, o, &controls);
+	if (!control_reported(ch, controls, PROTO_EXIT_VALGRIND, tool, &status,
+			      o))
+		return;
 	errors = o->report && o->report->finished ? o->report->errors : -1;
 	if (errors < 0) {
 		o->pass = false;
@@ -738,20 +924,25 @@ static void judge_valgrind(const struct check *c, const char *log,
 		figure(o, "%s reported nothing, a race was expected", tool);
 		return;
 	}
-	o->pass = WIFEXITED(status) &&
-		  (c->expect_silent || WEXITSTATUS(status) == 0);
-	if (o->pass)
-		figure(o, "0 errors");
+	if (!confirmed(ch, log, len, status, o))
+		return;
+	if (c->expect_silent)
+		o->pass = WIFEXITED(status);
 	else
-		judge_program(log, len, status, o);
+		judge_program(ch, log, len, status, o);
+	if (o->pass) {
+		o->n_evidence = 0;
+		figure(o, "0 errors");
+	}
 }
 
-static void judge_asan(const char *log, size_t len, int status,
-		       struct outcome *o)
+static void judge_asan(const struct channel *ch, const char *log, size_t len,
+		       int status, struct outcome *o)
 {
 	const struct report_item *r;
+	int controls;
 
-	if (detector_report(REPORT_ASAN, log, len, o) == 0 &&
+	if (detector_report(REPORT_ASAN, log, len, o, &controls) == 0 &&
 	    (r = report_first(o->report)) != NULL) {
 		char msg[REPORT_LINE];
 
@@ -760,7 +951,8 @@ static void judge_asan(const char *log, size_t len, int status,
 		figure(o, "%s", trim(msg));
 		return;
 	}
-	judge_program(log, len, status, o);
+	if (confirmed(ch, log, len, status, o))
+		judge_program(ch, log, len, status, o);
 }
 
 static void judge_run(const char *log, size_t len, int status,
@@ -893,10 +1085,11 @@ static void tagged_line(char *dst, size_t cap, const char *log, size_t len,
  * confirm (0 pass, 1 a failing schedule). The failure's diagnosis is the
  * figure, its timeline the evidence, its schedule the replay.
  */
-static void judge_explore(const struct check *c, const char *log, size_t len,
-			  int status, struct outcome *o)
+static void judge_explore(const struct check *c, const struct channel *ch,
+			  const char *log, size_t len, int status,
+			  struct outcome *o)
 {
-	struct explore_line e = parse_explore(log, len);
+	struct explore_line e = parse_explore(ch->text, ch->len);
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	char what[TEXT_MAX], diag[TEXT_MAX], num[40];
 	size_t pos = 0, rlen = strlen(PROTO_TIMELINE_ROW);
@@ -926,8 +1119,8 @@ static void judge_explore(const struct check *c, const char *log, size_t len,
 		       e.seconds);
 		return;
 	}
-	tagged_line(diag, sizeof(diag), log, len, PROTO_EXPLORE_FAIL);
-	tagged_line(o->sched, sizeof(o->sched), log, len,
+	tagged_line(diag, sizeof(diag), ch->text, ch->len, PROTO_EXPLORE_FAIL);
+	tagged_line(o->sched, sizeof(o->sched), ch->text, ch->len,
 		    PROTO_EXPLORE_SCHED);
 	while ((n = next_line(log, len, &pos, &line)) >= 0)
 		if ((size_t)n >= rlen && memcmp(line, PROTO_TIMELINE_ROW,
@@ -944,13 +1137,15 @@ static void judge_explore(const struct check *c, const char *log, size_t len,
 }
 
 void judge(const struct check *c, int status, const char *log, size_t len,
-	   unsigned long long seed, bool verbose, struct outcome *o)
+	   const char *chan, size_t clen, unsigned long long seed,
+	   struct outcome *o)
 {
+	struct channel ch;
+
 	/* sh -c reports a command killed by signal N as exit status 128+N. */
 	if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) > 128 &&
 	    WEXITSTATUS(status) < 128 + 65)
 		status = WEXITSTATUS(status) - 128; /* as waitpid() would */
-	(void)verbose; /* with V=1 the runner prints the whole log itself */
 	if (o->report) {
 		reports_free(o->report);
 		free(o->report);
@@ -962,36 +1157,43 @@ void judge(const struct check *c, int status, const char *log, size_t len,
 	o->sched[0] = '\0';
 	o->replay_seed = seed;
 	o->pass = false;
+	channel_read(c, chan, clen, log, len, &ch);
 	if (abnormal(c, status, log, len, o))
 		return;
 	if (c->kind != KIND_UNIT &&
 	    setup_error(status, log, len, o))
 		return;
+	/* A detector's report is a verdict of its own; the other kinds need
+	 * the harness's word that it reached its end. */
+	if (c->kind != KIND_TSAN && c->kind != KIND_HELGRIND &&
+	    c->kind != KIND_DRD && c->kind != KIND_ASAN &&
+	    !confirmed(&ch, log, len, status, o))
+		return;
 	switch (c->kind) {
 	case KIND_UNIT:
-		judge_unit(log, len, status, o);
+		judge_unit(&ch, log, len, status, o);
 		break;
 	case KIND_RACE:
-		judge_race(log, len, o);
+		judge_race(&ch, log, len, o);
 		break;
 	case KIND_STRESS:
-		judge_stress(log, len, status, o);
+		judge_stress(&ch, log, len, status, o);
 		break;
 	case KIND_TSAN:
-		judge_tsan(c, log, len, status, o);
+		judge_tsan(c, &ch, log, len, status, o);
 		break;
 	case KIND_HELGRIND:
 	case KIND_DRD:
-		judge_valgrind(c, log, len, status, o);
+		judge_valgrind(c, &ch, log, len, status, o);
 		break;
 	case KIND_ASAN:
-		judge_asan(log, len, status, o);
+		judge_asan(&ch, log, len, status, o);
 		break;
 	case KIND_RUN:
 		judge_run(log, len, status, o);
 		break;
 	case KIND_EXPLORE:
-		judge_explore(c, log, len, status, o);
+		judge_explore(c, &ch, log, len, status, o);
 		break;
 	}
 	if (o->replay_seed == 0)

@@ -26,6 +26,12 @@
  *                                  skipped with a line that names it
  *   extension = MPMC               an optional extension: reported apart,
  *                                  its failures do not fail the lab
+ *   channel = none                 the program is not the harness's (any
+ *                                  program, as race-detect runs): judged
+ *                                  from its output and exit status. By
+ *                                  default a check's verdict comes from
+ *                                  the verdict channel (harness/lib/
+ *                                  verdict.h), never from its output
  *
  * Lines starting with # are comments. run is handed to /bin/sh, so $NATIVE,
  * $TSAN, $SEED and the other variables the runner exports expand there.
@@ -73,6 +79,7 @@ struct check {
 	long memory_mib; /* 0: no limit */
 	int line;        /* where the block starts in the file */
 	char *extension; /* NULL: a required check */
+	bool no_channel; /* channel = none: records read from the log */
 	int after[MAX_AFTER]; /* indexes of earlier checks in the file */
 	int n_after;
 };
@@ -106,7 +113,13 @@ const char *kind_name(enum check_kind k);
 int checks_load(const char *path, struct check **out);
 
 /*
- * judge - decide a check's outcome from one process's exit status and log.
+ * judge - decide a check's outcome from one process's exit status, what
+ * its harness code wrote on the verdict channel (chan, clen) and its log.
+ *
+ * The records (STAT, UNIT, EXPLORE..., protocol.h) are read from the
+ * channel only, and every BEGIN there must have its DONE: a program that
+ * ended before the harness confirmed its last test fails. The log gives
+ * the evidence, the detectors' reports and the RESULT line a student reads.
  *
  * status is as from waitpid(), or JUDGE_TIMED_OUT when the runner killed
  * the process at its timeout, or JUDGE_LOST when the process is gone and
@@ -118,6 +131,7 @@ int checks_load(const char *path, struct check **out);
 #define JUDGE_LOST (-2)
 
 void judge(const struct check *c, int status, const char *log, size_t len,
-	   unsigned long long seed, bool verbose, struct outcome *o);
+	   const char *chan, size_t clen, unsigned long long seed,
+	   struct outcome *o);
 
 #endif /* RUNNER_CHECKS_H */

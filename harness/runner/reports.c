@@ -143,6 +143,42 @@ void reports_free(struct report_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
+static bool is_control(const struct report_item *r, const char *var,
+		       const char *func)
+{
+	if (strcmp(r->loc.name, var) == 0)
+		return true;
+	for (int k = 0; k < 2; k++)
+		if (r->acc[k].stack.n > 0 &&
+		    strncmp(r->acc[k].stack.f[0].func, func, strlen(func)) == 0)
+			return true;
+	return false;
+}
+
+int reports_drop_control(struct report_set *s, const char *var,
+			 const char *func)
+{
+	int kept = 0, dropped = 0;
+
+	for (int i = 0; i < s->n; i++) {
+		struct report_item *r = &s->items[i];
+
+		if (!is_control(r, var, func)) {
+			if (kept != i)
+				s->items[kept] = *r;
+			kept++;
+			continue;
+		}
+		dropped++;
+		s->races -= r->race;
+	}
+	s->n = kept;
+	s->total -= dropped;
+	if (s->errors > 0)
+		s->errors = s->errors > dropped ? s->errors - dropped : 0;
+	return dropped;
+}
+
 const struct report_item *report_first(const struct report_set *s)
 {
 	for (int i = 0; i < s->n; i++)

@@ -123,6 +123,16 @@ int reports_parse(enum report_tool tool, const char *log, size_t len,
 		  struct report_set *out);
 void reports_free(struct report_set *s);
 
+/*
+ * reports_drop_control - remove from s the reports of the harness's control
+ * race: about the global named var, or with an access whose innermost
+ * frame is a function whose name starts with func (protocol.h's
+ * PROTO_CONTROL_VAR and PROTO_CONTROL_FUNC), so that they count in no
+ * verdict and show in no evidence. Returns how many.
+ */
+int reports_drop_control(struct report_set *s, const char *var,
+			 const char *func);
+
 /* The first race of s, else its first report, or NULL. */
 const struct report_item *report_first(const struct report_set *s);
 

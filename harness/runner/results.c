@@ -129,6 +129,10 @@ json_t *check_json(const struct check *checks, const struct check *c,
 		      "skeleton_pass", c->skeleton_pass, "timeout",
 		      c->timeout_s, "repeat", c->repeat, "memory_mib",
 		      (json_int_t)c->memory_mib, "after", after);
+	if (j)
+		json_object_set_new(j, "channel",
+				    json_string(c->no_channel ? "none"
+							      : "required"));
 	if (!j || !o)
 		return j;
 

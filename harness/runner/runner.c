@@ -35,6 +35,8 @@
 #include <unistd.h>
 
 enum { MAX_LOG = 16 << 20 }; /* bytes of a log read for judging */
+/* Bytes of a verdict channel kept: its records are a few lines. */
+enum { MAX_CHAN = 256 << 10 };
 
 struct job;
 struct opts {
@@ -73,6 +75,10 @@ struct job {
 	double proc_started;
 	char log_path[TEXT_MAX];
 	char cgroup[TEXT_MAX]; /* pids cgroup of the running process, or "" */
+	int chan_fd;        /* read end of the running process's verdict
+			       channel, or -1 */
+	char *chan;         /* what it wrote there (MAX_CHAN at most) */
+	size_t chan_len;
 };
 
 static volatile sig_atomic_t interrupted;
@@ -338,11 +344,12 @@ static void exec_sandboxed(const char *run)
 	}
 }
 
-/* In the child: limits, its own process group, output to the log, exec. */
+/* In the child: limits, its own process group, output to the log, the
+ * verdict channel at a descriptor named in PROTO_VERDICT_ENV, exec. */
 static void exec_check(const struct check *c, const char *log_path,
-		       const char *cgroup, unsigned long long seed)
+		       const char *cgroup, unsigned long long seed, int chan_w)
 {
-	char seed_s[32];
+	char seed_s[32], chan_s[16];
 	int fd;
 
 	setpgid(0, 0);
@@ -370,6 +377,15 @@ static void exec_check(const struct check *c, const char *log_path,
 	set_limit(RLIMIT_CORE, 0);
 	snprintf(seed_s, sizeof(seed_s), "%llu", seed);
 	setenv("SEED", seed_s, 1);
+	unsetenv(PROTO_VERDICT_ENV);
+	if (chan_w >= 0) {
+		/* a copy without close-on-exec, which the program inherits */
+		fd = fcntl(chan_w, F_DUPFD, 3);
+		if (fd < 0)
+			_exit(127);
+		snprintf(chan_s, sizeof(chan_s), "%d", fd);
+		setenv(PROTO_VERDICT_ENV, chan_s, 1);
+	}
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
@@ -383,18 +399,83 @@ static unsigned long long rep_seed(const struct opts *o, const struct job *j)
 	return o->seed + (unsigned long long)j->rep;
 }
 
+/* What the process wrote on its channel so far; never blocks. */
+static void chan_drain(struct job *j)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if (j->chan_fd < 0)
+		return;
+	while ((n = read(j->chan_fd, buf, sizeof(buf))) > 0) {
+		size_t keep = (size_t)n;
+
+		if (!j->chan) {
+			j->chan = malloc(MAX_CHAN);
+			if (!j->chan)
+				return;
+		}
+		if (keep > MAX_CHAN - j->chan_len)
+			keep = MAX_CHAN - j->chan_len; /* the rest is dropped */
+		memcpy(j->chan + j->chan_len, buf, keep);
+		j->chan_len += keep;
+	}
+}
+
+static void chan_close(struct job *j)
+{
+	if (j->chan_fd >= 0)
+		close(j->chan_fd);
+	j->chan_fd = -1;
+	free(j->chan);
+	j->chan = NULL;
+	j->chan_len = 0;
+}
+
+/*
+ * The verdict channel: a pipe per process, whose read end only the runner
+ * holds (close-on-exec, so no other check's process inherits it) and
+ * whose write end the child hands to the program. Returns 0, or -errno.
+ */
+static int chan_open(struct job *j, int *w)
+{
+	int p[2];
+
+	*w = -1;
+	j->chan_fd = -1;
+	if (j->c->no_channel)
+		return 0;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	j->chan_fd = p[0];
+	*w = p[1];
+	return 0;
+}
+
 static int start(const struct opts *o, struct job *j)
 {
 	pid_t pid;
+	int w;
 
 	snprintf(j->log_path, sizeof(j->log_path), "%s/%s.%d.log", o->log_dir,
 		 j->c->id, j->rep);
+	if (chan_open(j, &w) < 0)
+		return -errno;
 	cgroup_make(j, (int)(j - o->jobs_base));
 	pid = fork();
-	if (pid < 0)
-		return -errno;
+	if (pid < 0) {
+		int err = -errno;
+
+		if (w >= 0)
+			close(w);
+		chan_close(j);
+		return err;
+	}
 	if (pid == 0)
-		exec_check(j->c, j->log_path, j->cgroup, rep_seed(o, j));
+		exec_check(j->c, j->log_path, j->cgroup, rep_seed(o, j), w);
+	if (w >= 0)
+		close(w); /* the child's now: EOF once every writer is gone */
 	setpgid(pid, pid); /* as in the child: whoever runs first wins */
 	if (j->rep == 0)
 		j->started = now();
@@ -448,8 +529,10 @@ static void finished(const struct opts *o, struct job *j, int status)
 	kill(-j->pid, SIGKILL);
 	cgroup_clear(j);
 	j->pid = 0;
-	judge(j->c, status, log ? log : "", len, rep_seed(o, j) - 1, o->verbose,
-	      &j->out);
+	chan_drain(j);
+	judge(j->c, status, log ? log : "", len, j->chan ? j->chan : "",
+	      j->chan_len, rep_seed(o, j) - 1, &j->out);
+	chan_close(j);
 	free(log);
 	snprintf(j->out.log, sizeof(j->out.log), "%s", j->log_path);
 	j->out.processes = j->rep;
@@ -539,6 +622,7 @@ static void kill_all(struct job *jobs, int n)
 		if (jobs[i].pid > 0) {
 			kill(-jobs[i].pid, SIGKILL);
 			cgroup_clear(&jobs[i]);
+			chan_close(&jobs[i]);
 		}
 }
 
@@ -556,6 +640,9 @@ static int poll_jobs(const struct opts *o, struct job *jobs, int n)
 	int status, running = 0;
 	pid_t pid;
 
+	/* A full pipe would block the writer: read what is there. */
+	for (int i = 0; i < n; i++)
+		chan_drain(&jobs[i]);
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		struct job *j = job_of(jobs, n, pid);
 
@@ -793,6 +880,7 @@ static struct job *make_jobs(const struct opts *o, struct check *checks,
 			continue;
 		job_of_check[i] = *m;
 		jobs[*m].c = c;
+		jobs[*m].chan_fd = -1;
 		for (int k = 0; k < c->n_after; k++)
 			if (job_of_check[c->after[k]] >= 0)
 				jobs[*m].after[jobs[*m].n_after++] =

@@ -23,6 +23,24 @@ set -uo pipefail
 # shellcheck source=/dev/null
 . "$(dirname "$0")/../../../build/tools/protocol.sh" || exit 2
 
+# The verdict channel (harness/lib/verdict.h): the runner judges from what
+# is written on it, never from what is printed. Taken here, before any of
+# the lab's programs runs, and moved to descriptor 9; every program of the
+# lab's starts without it (9>&-).
+verdict=${!PROTO_VERDICT_ENV:-}
+unset "$PROTO_VERDICT_ENV"
+if [[ "$verdict" =~ ^[0-9]+$ ]]; then
+	[ "$verdict" = 9 ] || eval "exec 9>&$verdict $verdict>&-"
+	echo "$PROTO_BEGIN" >&9
+else
+	verdict=
+fi
+# verdict_say LINE: a record, on the channel and on stdout.
+verdict_say() {
+	echo "$1"
+	[ -z "$verdict" ] || echo "$1" >&9
+}
+
 wrap=()
 if [ "${1:-}" = --wrap ]; then
 	read -ra wrap <<<"$2"
@@ -77,7 +95,7 @@ start_server() {
 	local i
 	: >"$tmp/out"
 	env "$@" "${wrap[@]}" "$server" --host 127.0.0.1 --port 0 \
-		>"$tmp/out" &
+		>"$tmp/out" 9>&- &
 	pid=$!
 	for ((i = 0; i < 600 * slow; i++)); do
 		url=$(grep -m1 -o 'http://127\.0\.0\.1:[0-9]*/' "$tmp/out")
@@ -245,7 +263,7 @@ mode_errors() {
 	start_server THREADS=2 STRATEGY=roundrobin DELAY_MS=300 MAX_PENDING=2
 	# A strategy that does not exist: the chapter throws "invalid strategy".
 	env STRATEGY=fastest timeout $((10 * slow)) "${wrap[@]}" "$server" \
-		--port 0 >"$tmp/bad.out" 2>"$tmp/bad.err"
+		--port 0 >"$tmp/bad.out" 2>"$tmp/bad.err" 9>&-
 	r=$?
 	[ "$r" = 2 ] && grep -q 'invalid strategy' "$tmp/bad.err" ||
 		fail "STRATEGY=fastest: exit status $r, '$(head -c 100 "$tmp/bad.err")'; want 2 and 'invalid strategy'"
@@ -406,5 +424,6 @@ roundrobin | leastbusy | random | affinity | errors | hangups | stop | load) "mo
 esac
 echo "RESULT: ${result:-?}"
 # shellcheck disable=SC2059 # the format is protocol.h's
-printf "$PROTO_STAT_FMT\n" 1 $((failures > 0)) $((failures > 0)) "${SEED:-0}"
+verdict_say "$(printf "$PROTO_STAT_FMT" 1 $((failures > 0)) $((failures > 0)) "${SEED:-0}")"
+[ -z "$verdict" ] || echo "$PROTO_DONE" >&9
 [ "$failures" = 0 ]

@@ -451,11 +451,14 @@ int main(int argc, char **argv)
 	    {.name = "the SPSC queue"},
 	};
 	unsigned long partial = 0, messages = 0, spsc = 0;
+	int rc;
 
 	scenario_parse(&sc, opts, argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	chapter_demo(&parts[0], &partial);
 	whole_demo(&parts[1], &messages);
 	spsc_demo(&parts[2], &spsc);
-	return result(parts, 3, partial, messages, spsc);
+	rc = result(parts, 3, partial, messages, spsc);
+	verdict_done(); /* the harness reached its end (verdict.h) */
+	return rc;
 }

@@ -34,6 +34,24 @@ set -uo pipefail
 # shellcheck source=/dev/null
 . "$(dirname "$0")/../../../build/tools/protocol.sh" || exit 2
 
+# The verdict channel (harness/lib/verdict.h): the runner judges from what
+# is written on it, never from what is printed. Taken here, before any of
+# the lab's programs runs, and moved to descriptor 9; every program of the
+# lab's starts without it (9>&-).
+verdict=${!PROTO_VERDICT_ENV:-}
+unset "$PROTO_VERDICT_ENV"
+if [[ "$verdict" =~ ^[0-9]+$ ]]; then
+	[ "$verdict" = 9 ] || eval "exec 9>&$verdict $verdict>&-"
+	echo "$PROTO_BEGIN" >&9
+else
+	verdict=
+fi
+# verdict_say LINE: a record, on the channel and on stdout.
+verdict_say() {
+	echo "$1"
+	[ -z "$verdict" ] || echo "$1" >&9
+}
+
 wrap_server=()
 wrap_actor=()
 while [ $# -gt 0 ]; do
@@ -103,7 +121,8 @@ finish() {
 	fi
 	echo "RESULT: ${result:-stopped}"
 	# shellcheck disable=SC2059 # the format is protocol.h's
-	printf "$PROTO_STAT_FMT\n" 1 $((failures > 0)) $((failures > 0)) "${SEED:-0}"
+	verdict_say "$(printf "$PROTO_STAT_FMT" 1 $((failures > 0)) $((failures > 0)) "${SEED:-0}")"
+	[ -z "$verdict" ] || echo "$PROTO_DONE" >&9
 	exit "${1:-$((failures > 0 ? 1 : 0))}"
 }
 
@@ -112,7 +131,7 @@ finish() {
 start_server() {
 	local i
 	"${wrap_server[@]}" "$bin/actor_server" 127.0.0.1:0 127.0.0.1:0 "$@" \
-		>"$tmp/server.out" 2> >(tee "$tmp/server.err" >&2) &
+		>"$tmp/server.out" 2> >(tee "$tmp/server.err" >&2) 9>&- &
 	server_pid=$!
 	for ((i = 0; i < 200 * slow; i++)); do
 		web=$(grep -m1 -o 'http://127\.0\.0\.1:[0-9]*' "$tmp/server.out")
@@ -170,7 +189,7 @@ start_actor() {
 	want=$(($(pool_size || echo 0) + 1))
 	[ ${#actor_pid[@]} = 0 ] && w=("${wrap_actor[@]}")
 	"${w[@]}" "$bin/actor" "127.0.0.1:$aport" "$@" >"$tmp/$name.out" \
-		2> >(tee "$tmp/$name.err" >&2) &
+		2> >(tee "$tmp/$name.err" >&2) 9>&- &
 	actor_pid[$name]=$!
 	for ((i = 0; i < 200 * slow; i++)); do
 		[ "$(pool_size)" = "$want" ] && return 0

@@ -377,6 +377,7 @@ int main(int argc, char **argv)
 	unsigned port;
 	int lfd, first = 1;
 
+	verdict_take(); /* before the actor starts (verdict.h) */
 	while (first < argc && strncmp(argv[first], "--", 2) == 0)
 		first += strcmp(argv[first], "--seed") == 0 ? 2 : 1;
 	if (first >= argc) {

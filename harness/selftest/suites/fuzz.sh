@@ -4,7 +4,7 @@
 # every input that once crashed one (harness/fuzz/regress/), and fuzz for
 # FUZZ_TIME seconds each (10): lab 04's frame reader and JSON decoding,
 # both servers' HTTP request handling, lab 03's ring carrying messages.
-# `make fuzz` runs them longer, with jansson instrumented.
+# `make fuzz` runs them longer, with jansson and libevent instrumented.
 cd "$(dirname "$0")/../../.." || exit 1
 # The reference, whatever SRC make exports (labs, the student's default):
 # the skeletons' -ENOSYS paths would be the fuzzers' first finding.

@@ -989,10 +989,6 @@ static Suite *tpool_suite(void)
 int main(void)
 {
 	SRunner *sr = srunner_create(tpool_suite());
-	int failed;
 
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return lab_unit_run(sr);
 }

@@ -501,16 +501,11 @@ int main(void)
 {
 	const char *mult = getenv("CK_TIMEOUT_MULTIPLIER");
 	SRunner *sr;
-	int failed;
 
 	if (mult && atoi(mult) > 1) {
 		wait_s *= atoi(mult);
 		stall_s *= atoi(mult);
 	}
 	sr = srunner_create(mutex_suite());
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return lab_unit_run(sr);
 }

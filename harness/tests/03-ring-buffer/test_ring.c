@@ -987,11 +987,7 @@ static Suite *mpmc_suite(void)
 int main(void)
 {
 	SRunner *sr = srunner_create(ring_suite());
-	int failed;
 
 	srunner_add_suite(sr, mpmc_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return lab_unit_run(sr);
 }

@@ -933,12 +933,8 @@ static Suite *actors_suite(void)
 int main(void)
 {
 	SRunner *sr = srunner_create(actors_suite());
-	int failed;
 
 	/* Before any thread: jansson's hash seed (see EVIDENCE: Helgrind). */
 	json_object_seed(0);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return lab_unit_run(sr);
 }
