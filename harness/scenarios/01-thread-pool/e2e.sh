@@ -23,23 +23,10 @@ set -uo pipefail
 # shellcheck source=/dev/null
 . "$(dirname "$0")/../../../build/tools/protocol.sh" || exit 2
 
-# The verdict channel (harness/lib/verdict.h): the runner judges from what
-# is written on it, never from what is printed. Taken here, before any of
-# the lab's programs runs, and moved to descriptor 9; every program of the
+# The verdict channel (harness/lib/verdict.sh): every program of the
 # lab's starts without it (9>&-).
-verdict=${!PROTO_VERDICT_ENV:-}
-unset "$PROTO_VERDICT_ENV"
-if [[ "$verdict" =~ ^[0-9]+$ ]]; then
-	[ "$verdict" = 9 ] || eval "exec 9>&$verdict $verdict>&-"
-	echo "$PROTO_BEGIN" >&9
-else
-	verdict=
-fi
-# verdict_say LINE: a record, on the channel and on stdout.
-verdict_say() {
-	echo "$1"
-	[ -z "$verdict" ] || echo "$1" >&9
-}
+# shellcheck source=../../lib/verdict.sh
+. "$(dirname "$0")/../../lib/verdict.sh"
 
 wrap=()
 if [ "${1:-}" = --wrap ]; then
@@ -425,5 +412,5 @@ esac
 echo "RESULT: ${result:-?}"
 # shellcheck disable=SC2059 # the format is protocol.h's
 verdict_say "$(printf "$PROTO_STAT_FMT" 1 $((failures > 0)) $((failures > 0)) "${SEED:-0}")"
-[ -z "$verdict" ] || echo "$PROTO_DONE" >&9
+verdict_done
 [ "$failures" = 0 ]
