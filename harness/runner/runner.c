@@ -104,7 +104,7 @@ static void usage(FILE *to)
 		"              [--max-timeout S] [--strict] [-v]\n"
 		"              [--tree DIR] [--build VARIANT=LOG ...]\n"
 		"              [--build-failed VARIANT] CHECKS\n"
-		"       runner --list CHECKS\n"
+		"       runner --list [--only GLOB] CHECKS\n"
 		"       runner --parse-report tsan|helgrind|drd|asan LOG\n");
 }
 
@@ -836,14 +836,16 @@ static const char *lab_name(const char *checks_path, char *buf, size_t cap)
 	return buf;
 }
 
-/* --list: the parsed checks, as the results JSON describes them. */
-static int list_checks(const struct check *checks, int n)
+/* --list: the parsed checks that --only selects (all without it), as the
+ * results JSON describes them: what ONLY selects is decided here alone. */
+static int list_checks(const char *only, const struct check *checks, int n)
 {
 	json_t *arr = json_array();
 
 	for (int i = 0; i < n; i++)
-		json_array_append_new(arr,
-				      check_json(checks, &checks[i], NULL, ""));
+		if (selected(only, checks[i].id))
+			json_array_append_new(
+				arr, check_json(checks, &checks[i], NULL, ""));
 	if (json_dumpf(arr, stdout, JSON_INDENT(2)) != 0)
 		return 2;
 	putchar('\n');
@@ -941,7 +943,7 @@ int main(int argc, char **argv)
 	if (n < 0)
 		return PROTO_EXIT_SETUP;
 	if (o.list)
-		return list_checks(checks, n);
+		return list_checks(o.only, checks, n);
 	jobs = make_jobs(&o, checks, n, &m);
 	if (!jobs) {
 		fprintf(stderr, "runner: out of memory\n");
