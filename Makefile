@@ -98,6 +98,13 @@ build/tools/runner: $(RUNNER_SRCS) $(wildcard harness/runner/*.h) \
 	gcc -std=c11 -O2 -g -Wall -Wextra -Werror -Iharness/lib \
 		-o $@ $(RUNNER_SRCS) $$(pkg-config --cflags --libs jansson)
 
+# race-detect's schedule noise for gcc's TSan runs (harness/lib/tsan_noise.c)
+build/tools/tsan_noise.so: harness/lib/tsan_noise.c harness/lib/preempt.c \
+		harness/lib/preempt.h
+	@mkdir -p $(@D)
+	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -fPIC -shared -Iharness/lib \
+		-o $@ harness/lib/tsan_noise.c harness/lib/preempt.c -ldl
+
 # protocol.h's facts for the shell and Python tools (harness/lib/protocol.h).
 build/tools/protocol_mirror: harness/lib/protocol_mirror.c harness/lib/protocol.h
 	@mkdir -p $(@D)

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tsan_noise.c - seeded schedule noise at every atomic operation of a
+ * program built with gcc's ThreadSanitizer; race-detect preloads it into
+ * its tsan-gcc runs (LD_PRELOAD).
+ *
+ * A race between two plain accesses that sit between two atomics of the
+ * program (a custom lock that lets two writers in, a flag published one
+ * store too early) is reported only if the threads really interleave
+ * there. Short programs rarely do: each thread may finish its loop before
+ * the next one has started. gcc's TSan runtime is a shared library whose
+ * __tsan_atomic* entry points are called for every atomic operation of the
+ * instrumented code, so a library loaded first can stand in front of them:
+ * each wrapper performs the real operation, then may give the CPU away:
+ *
+ *   - after an operation that can release (a store, or a read-modify-write
+ *     with release, acq_rel or seq_cst order), one time in four, drawn
+ *     from preempt.h's seeded generator: the window just after a release
+ *     is where a plain access that belonged inside the critical section
+ *     sits, and another thread now gets to run in it;
+ *   - after a failed compare-exchange, always: the thread lost a race for
+ *     a word that another thread holds, and yielding lets the holder run.
+ *     Without it, threads spinning on a lock that a preempted thread holds
+ *     burn whole time slices, and a program of ten spinning threads on two
+ *     cores runs a hundred times slower than it should.
+ *
+ * Loads and successful compare-exchanges go by at full speed: the thread
+ * may have just taken a lock, and yielding while holding one is what makes
+ * spinners convoy.
+ *
+ * The noise changes timing, never what an operation does or which memory
+ * order it has, so it cannot make TSan report a race that is not there:
+ * TSan judges happens-before, not time. clang links TSan's runtime into
+ * the executable, where no library can stand in front of it; race-detect's
+ * tsan-clang runs are the unperturbed ones.
+ *
+ * The seed is the runner's SEED (a different one for each run), and each
+ * thread's generator is seeded on its first atomic from that seed and the
+ * thread's own address, so threads do not share a sequence.
+ */
+#define _GNU_SOURCE
+#include "preempt.h"
+
+#include <dlfcn.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef int morder;	/* tsan_interface_atomic.h's __tsan_memory_order */
+
+static _Thread_local bool seeded;
+
+__attribute__((constructor)) static void noise_start(void)
+{
+	const char *s = getenv("SEED");
+
+	lab_noise_init(s ? strtoull(s, NULL, 10) : 1, true);
+}
+
+/* __tsan_memory_order's release, acq_rel and seq_cst (the low bits; gcc
+ * may add HLE hints above them) */
+static bool releases(morder mo)
+{
+	return (mo & 0xffff) >= 3;
+}
+
+/* after an operation of order mo: one time in four, yield if it released */
+static void noise(morder mo)
+{
+	if (!releases(mo))
+		return;
+	if (!seeded) {
+		seeded = true;
+		lab_noise_thread((uintptr_t)&seeded);
+	}
+	if ((lab_noise_rand() & 3) == 0)
+		sched_yield();
+}
+
+/* The real entry point, looked up once; a missing one ends the run loudly
+ * rather than letting an atomic operation silently not happen. */
+static void *real(void **slot, const char *name)
+{
+	void *f = __atomic_load_n(slot, __ATOMIC_RELAXED);
+
+	if (!f) {
+		f = dlsym(RTLD_NEXT, name);
+		if (!f) {
+			fprintf(stderr, "tsan_noise: %s not found: is this a gcc TSan build?\n", name);
+			abort();
+		}
+		/* relaxed is enough: every thread that races here stores the
+		 * same pointer, which dlsym returned for the same name */
+		__atomic_store_n(slot, f, __ATOMIC_RELAXED);
+	}
+	return f;
+}
+
+#define REAL(ret, name, ...) \
+	static void *slot; \
+	ret (*f)(__VA_ARGS__) = (ret (*)(__VA_ARGS__))real(&slot, #name)
+
+#define LOAD(N, T) \
+	T __tsan_atomic##N##_load(const volatile T *a, morder mo) \
+	{ \
+		REAL(T, __tsan_atomic##N##_load, const volatile T *, morder); \
+		return f(a, mo); \
+	}
+
+#define STORE(N, T) \
+	void __tsan_atomic##N##_store(volatile T *a, T v, morder mo) \
+	{ \
+		REAL(void, __tsan_atomic##N##_store, volatile T *, T, morder); \
+		f(a, v, mo); \
+		noise(mo); \
+	}
+
+#define RMW(N, T, OP) \
+	T __tsan_atomic##N##_##OP(volatile T *a, T v, morder mo) \
+	{ \
+		REAL(T, __tsan_atomic##N##_##OP, volatile T *, T, morder); \
+		T r = f(a, v, mo); \
+		noise(mo); \
+		return r; \
+	}
+
+#define CAS(N, T, KIND) \
+	int __tsan_atomic##N##_compare_exchange_##KIND(volatile T *a, T *c, T v, \
+						      morder mo, morder fmo) \
+	{ \
+		REAL(int, __tsan_atomic##N##_compare_exchange_##KIND, volatile T *, \
+		     T *, T, morder, morder); \
+		int r = f(a, c, v, mo, fmo); \
+		if (!r) \
+			sched_yield(); \
+		return r; \
+	}
+
+#define CAS_VAL(N, T) \
+	T __tsan_atomic##N##_compare_exchange_val(volatile T *a, T c, T v, \
+						  morder mo, morder fmo) \
+	{ \
+		REAL(T, __tsan_atomic##N##_compare_exchange_val, volatile T *, T, T, \
+		     morder, morder); \
+		T r = f(a, c, v, mo, fmo); \
+		if (r != c) \
+			sched_yield(); \
+		return r; \
+	}
+
+#define ALL(N, T) \
+	LOAD(N, T) STORE(N, T) \
+	RMW(N, T, exchange) RMW(N, T, fetch_add) RMW(N, T, fetch_sub) \
+	RMW(N, T, fetch_and) RMW(N, T, fetch_or) RMW(N, T, fetch_xor) \
+	RMW(N, T, fetch_nand) \
+	CAS(N, T, strong) CAS(N, T, weak) CAS_VAL(N, T)
+
+ALL(8, unsigned char)
+ALL(16, unsigned short)
+ALL(32, unsigned int)
+ALL(64, unsigned long long)
+#ifdef __SIZEOF_INT128__
+ALL(128, unsigned __int128)
+#endif
+
+void __tsan_atomic_thread_fence(morder mo)
+{
+	REAL(void, __tsan_atomic_thread_fence, morder);
+	f(mo);
+	noise(mo);
+}
