@@ -81,6 +81,10 @@ static void noise(morder mo)
  * rather than letting an atomic operation silently not happen. */
 static void *real(void **slot, const char *name)
 {
+	/* Relaxed, load and store: every thread that races here stores the
+	 * same pointer, which dlsym returned for the same name, and the
+	 * function it points at was ready before dlsym returned; a thread
+	 * that sees NULL only looks it up again. */
 	void *f = __atomic_load_n(slot, __ATOMIC_RELAXED);
 
 	if (!f) {
@@ -89,8 +93,6 @@ static void *real(void **slot, const char *name)
 			fprintf(stderr, "tsan_noise: %s not found: is this a gcc TSan build?\n", name);
 			abort();
 		}
-		/* relaxed is enough: every thread that races here stores the
-		 * same pointer, which dlsym returned for the same name */
 		__atomic_store_n(slot, f, __ATOMIC_RELAXED);
 	}
 	return f;
@@ -100,67 +102,81 @@ static void *real(void **slot, const char *name)
 	static void *slot; \
 	ret (*f)(__VA_ARGS__) = (ret (*)(__VA_ARGS__))real(&slot, #name)
 
-#define LOAD(N, T) \
-	T __tsan_atomic##N##_load(const volatile T *a, morder mo) \
+/* The operand types, by size; vN is what the entry points point at. */
+typedef unsigned char a8;
+typedef unsigned short a16;
+typedef unsigned int a32;
+typedef unsigned long long a64;
+typedef volatile a8 v8;
+typedef volatile a16 v16;
+typedef volatile a32 v32;
+typedef volatile a64 v64;
+#ifdef __SIZEOF_INT128__
+typedef unsigned __int128 a128;
+typedef volatile a128 v128;
+#endif
+
+#define LOAD(N) \
+	a##N __tsan_atomic##N##_load(const v##N *a, morder mo) \
 	{ \
-		REAL(T, __tsan_atomic##N##_load, const volatile T *, morder); \
+		REAL(a##N, __tsan_atomic##N##_load, const v##N *, morder); \
 		return f(a, mo); \
 	}
 
-#define STORE(N, T) \
-	void __tsan_atomic##N##_store(volatile T *a, T v, morder mo) \
+#define STORE(N) \
+	void __tsan_atomic##N##_store(v##N *a, a##N v, morder mo) \
 	{ \
-		REAL(void, __tsan_atomic##N##_store, volatile T *, T, morder); \
+		REAL(void, __tsan_atomic##N##_store, v##N *, a##N, morder); \
 		f(a, v, mo); \
 		noise(mo); \
 	}
 
-#define RMW(N, T, OP) \
-	T __tsan_atomic##N##_##OP(volatile T *a, T v, morder mo) \
+#define RMW(N, OP) \
+	a##N __tsan_atomic##N##_##OP(v##N *a, a##N v, morder mo) \
 	{ \
-		REAL(T, __tsan_atomic##N##_##OP, volatile T *, T, morder); \
-		T r = f(a, v, mo); \
+		REAL(a##N, __tsan_atomic##N##_##OP, v##N *, a##N, morder); \
+		a##N r = f(a, v, mo); \
 		noise(mo); \
 		return r; \
 	}
 
-#define CAS(N, T, KIND) \
-	int __tsan_atomic##N##_compare_exchange_##KIND(volatile T *a, T *c, T v, \
+#define CAS(N, KIND) \
+	int __tsan_atomic##N##_compare_exchange_##KIND(v##N *a, a##N *c, a##N v, \
 						      morder mo, morder fmo) \
 	{ \
-		REAL(int, __tsan_atomic##N##_compare_exchange_##KIND, volatile T *, \
-		     T *, T, morder, morder); \
+		REAL(int, __tsan_atomic##N##_compare_exchange_##KIND, v##N *, \
+		     a##N *, a##N, morder, morder); \
 		int r = f(a, c, v, mo, fmo); \
 		if (!r) \
 			sched_yield(); \
 		return r; \
 	}
 
-#define CAS_VAL(N, T) \
-	T __tsan_atomic##N##_compare_exchange_val(volatile T *a, T c, T v, \
-						  morder mo, morder fmo) \
+#define CAS_VAL(N) \
+	a##N __tsan_atomic##N##_compare_exchange_val(v##N *a, a##N c, a##N v, \
+						     morder mo, morder fmo) \
 	{ \
-		REAL(T, __tsan_atomic##N##_compare_exchange_val, volatile T *, T, T, \
-		     morder, morder); \
-		T r = f(a, c, v, mo, fmo); \
+		REAL(a##N, __tsan_atomic##N##_compare_exchange_val, v##N *, a##N, \
+		     a##N, morder, morder); \
+		a##N r = f(a, c, v, mo, fmo); \
 		if (r != c) \
 			sched_yield(); \
 		return r; \
 	}
 
-#define ALL(N, T) \
-	LOAD(N, T) STORE(N, T) \
-	RMW(N, T, exchange) RMW(N, T, fetch_add) RMW(N, T, fetch_sub) \
-	RMW(N, T, fetch_and) RMW(N, T, fetch_or) RMW(N, T, fetch_xor) \
-	RMW(N, T, fetch_nand) \
-	CAS(N, T, strong) CAS(N, T, weak) CAS_VAL(N, T)
+#define ALL(N) \
+	LOAD(N) STORE(N) \
+	RMW(N, exchange) RMW(N, fetch_add) RMW(N, fetch_sub) \
+	RMW(N, fetch_and) RMW(N, fetch_or) RMW(N, fetch_xor) \
+	RMW(N, fetch_nand) \
+	CAS(N, strong) CAS(N, weak) CAS_VAL(N)
 
-ALL(8, unsigned char)
-ALL(16, unsigned short)
-ALL(32, unsigned int)
-ALL(64, unsigned long long)
+ALL(8)
+ALL(16)
+ALL(32)
+ALL(64)
 #ifdef __SIZEOF_INT128__
-ALL(128, unsigned __int128)
+ALL(128)
 #endif
 
 void __tsan_atomic_thread_fence(morder mo)
