@@ -4,7 +4,7 @@
 #
 # Builds a fake class in build/selftest/grade/subs from lab 02. Controls,
 # each held to what its code earns:
-#   skeleton        the untouched skeleton: its honest score (4/17 today)
+#   skeleton        the untouched skeleton: its honest score (5/22 today)
 #                   is what every hostile submission below must get
 #   solution.tar.gz the reference solution, as a tarball with labs/ inside
 #   relaxed         the reference with relaxed memory orders: graded as
