@@ -105,7 +105,7 @@ make_class() {
 }
 
 # The hostile class: what a student could try from mutex.c to score more
-# than the code earns (the skeleton earns 4/17), to read what is hidden or
+# than the code earns (the skeleton earns 5/22), to read what is hidden or
 # to harm the grading. Each is made inert before it runs, or refused.
 make_hostile() {
 	# Forged output and silenced detectors: a constructor and an atexit
