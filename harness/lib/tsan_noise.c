@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * tsan_noise.c - seeded schedule noise at every atomic operation of a
+ * tsan_noise.c - seeded schedule noise at the atomic operations of a
  * program built with gcc's ThreadSanitizer; race-detect preloads it into
  * its tsan-gcc runs (LD_PRELOAD).
  *
@@ -22,7 +22,7 @@
  *     a word that another thread holds, and yielding lets the holder run.
  *     Without it, threads spinning on a lock that a preempted thread holds
  *     burn whole time slices, and a program of ten spinning threads on two
- *     cores runs a hundred times slower than it should.
+ *     cores runs many times slower than it should.
  *
  * Loads and successful compare-exchanges go by at full speed: the thread
  * may have just taken a lock, and yielding while holding one is what makes
@@ -34,9 +34,9 @@
  * the executable, where no library can stand in front of it; race-detect's
  * tsan-clang runs are the unperturbed ones.
  *
- * The seed is the runner's SEED (a different one for each run), and each
- * thread's generator is seeded on its first atomic from that seed and the
- * thread's own address, so threads do not share a sequence.
+ * The seed is the runner's SEED, and each thread's generator is seeded on
+ * its first releasing atomic from that seed and the thread's own address,
+ * so threads do not share a sequence.
  */
 #define _GNU_SOURCE
 #include "preempt.h"
