@@ -156,7 +156,11 @@ static void one_run(struct scenario *sc, unsigned long run)
 			struct item *it = &s[k].items[i];
 
 			if (!tpool_task_done(it->task))
-				bad = "not ended after tpool_shutdown returned";
+				bad = racing ? "not ended after tpool_shutdown"
+					       "(TPOOL_CANCEL) returned"
+					     : "not ended after tpool_shutdown"
+					       "(TPOOL_DRAIN) returned: a drain "
+					       "runs every queued task first";
 			else
 				bad = verify(it, tpool_task_wait(it->task),
 					     racing);
