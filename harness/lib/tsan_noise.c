@@ -15,9 +15,15 @@
  *
  *   - after an operation that can release (a store, or a read-modify-write
  *     with release, acq_rel or seq_cst order), one time in four, drawn
- *     from preempt.h's seeded generator: the window just after a release
- *     is where a plain access that belonged inside the critical section
- *     sits, and another thread now gets to run in it;
+ *     from preempt.h's seeded generator, it sleeps for a few microseconds:
+ *     the window just after a release is where a plain access that
+ *     belonged inside the critical section sits, and the other threads,
+ *     on other cores or on this one, now get to run in it. A sleep, not a
+ *     sched_yield(): on an idle machine each thread has a core to itself,
+ *     a yield returns at once, and the window stays as narrow as it was.
+ *     Each thread sleeps at most NOISE_SLEEPS times and yields after that,
+ *     so a program of a million atomic operations is not held up for
+ *     tens of seconds;
  *   - after a failed compare-exchange, always: the thread lost a race for
  *     a word that another thread holds, and yielding lets the holder run.
  *     Without it, threads spinning on a lock that a preempted thread holds
@@ -45,6 +51,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 typedef int morder;	/* tsan_interface_atomic.h's __tsan_memory_order */
 
@@ -64,7 +71,17 @@ static bool releases(morder mo)
 	return (mo & 0xffff) >= 3;
 }
 
-/* after an operation of order mo: one time in four, yield if it released */
+/* How many times one thread sleeps, and for how long at most: the kernel
+ * rounds a sleep up to its timer slack (50 us by default), so each one
+ * lasts some tens of microseconds, long enough for another thread to run
+ * a loop body. */
+#define NOISE_SLEEPS 2048
+#define NOISE_SLEEP_NS 20000
+
+static _Thread_local unsigned slept;
+
+/* after an operation of order mo: one time in four, if it released, sleep
+ * (or yield, once the thread's sleeps are spent) */
 static void noise(morder mo)
 {
 	if (!releases(mo))
@@ -73,8 +90,18 @@ static void noise(morder mo)
 		seeded = true;
 		lab_noise_thread((uintptr_t)&seeded);
 	}
-	if ((lab_noise_rand() & 3) == 0)
+	uint64_t r = lab_noise_rand();
+
+	if ((r & 3) != 0)
+		return;
+	if (slept < NOISE_SLEEPS) {
+		struct timespec ts = { 0, 1000 + (long)((r >> 8) % NOISE_SLEEP_NS) };
+
+		slept++;
+		nanosleep(&ts, NULL);
+	} else {
 		sched_yield();
+	}
 }
 
 /* The real entry point, looked up once; a missing one ends the run loudly

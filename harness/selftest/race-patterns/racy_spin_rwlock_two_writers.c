@@ -9,7 +9,7 @@
  * its increment when another writer takes it too. Eight threads on a
  * small machine rarely interleave there in a plain run, so this is the
  * program race-detect's run under schedule noise (harness/lib/tsan_noise.c)
- * is for: it yields just after the spin lock is released, and the other
+ * is for: it sleeps just after the spin lock is released, and the other
  * writer walks in.
  *
  * Expect: racy
