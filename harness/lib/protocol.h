@@ -63,6 +63,9 @@ enum {
 #define PROTO_STAT "STAT"
 #define PROTO_STAT_FMT "STAT runs=%lu failures=%lu first=%lu seed=%llu"
 #define PROTO_RUN_MARK ": run "
+/* How an e2e script prints a failed expectation (the failure the runner
+ * shows when a detector's check of a script fails with no report). */
+#define PROTO_E2E_FAIL "e2e: FAIL: "
 
 #define PROTO_EXPLORE "EXPLORE"
 #define PROTO_EXPLORE_FAIL "EXPLORE-FAIL"
@@ -80,6 +83,10 @@ enum {
  * the runner tells its reports (harness/lib/verdict.c). */
 #define PROTO_CONTROL_VAR "verdict_control_word"
 #define PROTO_CONTROL_FUNC "verdict_control_"
+/* Set by an e2e script in the environment of a lab program it watches to
+ * its end under a detector (a server, an actor): the program has no
+ * channel, and runs the control race for the script (verdict_control()). */
+#define PROTO_CONTROL_ENV "LAB_CONTROL"
 
 /* The environment variable that replays one schedule of an explore check. */
 #define PROTO_SCHED_ENV "SCHED"

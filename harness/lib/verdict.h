@@ -46,6 +46,17 @@ void verdict_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void verdict_done(void);
 
+/*
+ * verdict_control - the control race of verdict_done(), for a program of
+ * the lab's that has no channel (a server, an actor) and that an e2e
+ * script watches to its end under a detector: the script sets
+ * PROTO_CONTROL_ENV in its environment, reports the control on the
+ * channel for it (verdict.sh) and requires the detector's exit status.
+ * Called on a clean exit; does nothing without the variable or with no
+ * detector watching, so a program run by hand reports nothing of it.
+ */
+void verdict_control(void);
+
 /* verdict_close - drop the channel (a child that runs the lab's code). */
 void verdict_close(void);
 

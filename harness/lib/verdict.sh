@@ -9,6 +9,21 @@
 #
 #   verdict_say LINE   a record, on the channel and on stdout
 #   verdict_done       the last record: the script reached its end
+#   verdict_watch KIND the lab's programs run under a detector, tsan or
+#                      valgrind: each that the script watches to its end
+#                      runs the harness's control race there
+#   verdict_ended STATUS  a watched program ended by itself with STATUS
+#   verdict_exit FAILURES [STATUS]  the script's exit status
+#
+# The control race (verdict_control() in verdict.c) proves that the
+# detector ran with the harness's options, as it does for the harness's
+# own programs: a lab program has no channel, so the script speaks for
+# it. verdict_watch puts PROTO_CONTROL_ENV in the environment of every
+# program started after it; verdict_ended requires the detector's exit
+# status of a watched program that ended by itself, and reports its
+# control on the channel (a BEGIN and a DONE control=KIND, as the
+# program would have); verdict_exit then ends the script with that
+# status, which the runner requires, and judges from the STAT line.
 
 verdict=${!PROTO_VERDICT_ENV:-}
 unset "$PROTO_VERDICT_ENV"
@@ -26,4 +41,44 @@ verdict_say() {
 
 verdict_done() {
 	[ -z "$verdict" ] || echo "$PROTO_DONE" >&9
+}
+
+control_kind=
+control_status=
+controls=0
+ended_why=
+
+verdict_watch() {
+	case "$1" in
+	tsan) control_kind=$PROTO_CONTROL_TSAN control_status=$PROTO_EXIT_TSAN ;;
+	valgrind) control_kind=$PROTO_CONTROL_VALGRIND control_status=$PROTO_EXIT_VALGRIND ;;
+	*) echo "verdict_watch: unknown detector '$1' (tsan or valgrind)" >&2; return 1 ;;
+	esac
+	export "$PROTO_CONTROL_ENV=1"
+}
+
+# verdict_ended STATUS: 0 when STATUS is the detector's exit status, the
+# one it sets after any report, the control race's included (whether the
+# program had others is the runner's to see). Otherwise returns 1, with
+# why in $ended_why. A program that ended with status 0 did not report
+# even the control race: its control goes on the channel all the same,
+# so that the runner says the detector was silenced.
+verdict_ended() {
+	if [ "$1" = "$control_status" ] || [ "$1" = 0 ]; then
+		controls=$((controls + 1))
+		[ -z "$verdict" ] || printf '%s\n%s %s\n' "$PROTO_BEGIN" "$PROTO_DONE" "$control_kind" >&9
+	fi
+	[ "$1" = "$control_status" ] && return 0
+	ended_why="exited with status $1 under the detector, not its $control_status (the harness's control race ends every watched program with it)"
+	return 1
+}
+
+# verdict_exit FAILURES [STATUS]: the detector's status once a control
+# went on the channel (the runner requires it, then judges the STAT
+# line); else STATUS if given, or 0 or 1 as FAILURES says.
+verdict_exit() {
+	if [ "$controls" -gt 0 ]; then
+		exit "$control_status"
+	fi
+	exit "${2:-$(($1 > 0 ? 1 : 0))}"
 }

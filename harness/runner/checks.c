@@ -525,6 +525,8 @@ static void first_failure_text(char *dst, size_t cap, const char *log,
 	line = find_line(log, len, PROTO_RUN_MARK, &n);
 	if (!line)
 		line = find_line(log, len, "Assertion", &n);
+	if (!line)
+		line = find_line(log, len, PROTO_E2E_FAIL, &n);
 	if (!line) {
 		dst[0] = '\0';
 		return;

@@ -4,7 +4,7 @@
 # it with curl as the chapter drives main.js with `autocannon -c 5 -a 20`,
 # and check the replies and the "Selected Worker: N" log.
 #
-#   e2e.sh [--wrap "CMD"] MODE SERVER
+#   e2e.sh [--wrap "CMD"] [--control tsan|valgrind] MODE SERVER
 #
 # MODE: roundrobin, leastbusy, random, affinity (the chapter's three runs and
 # the fourth strategy), errors (bad requests, a command's error, clients that
@@ -13,7 +13,9 @@
 # be answered within 1 s; one client's cap), stop (SIGTERM with requests in
 # flight: refused at once, every request answered, exit 0), or load (a
 # little of everything, for the detectors; --wrap runs the server under
-# valgrind). The server is always stopped, and killed if it will not
+# valgrind; --control says which detector watches the server, which then
+# ends with the harness's control race: harness/lib/verdict.sh). The
+# server is always stopped, and killed if it will not
 # stop; every client call has a time limit. Prints RESULT: and STAT lines.
 # Exit status 0 when every expectation held, 1 when one failed, 2 when the
 # server would not start (its own message says why).
@@ -29,23 +31,29 @@ set -uo pipefail
 . "$(dirname "$0")/../../lib/verdict.sh"
 
 wrap=()
-if [ "${1:-}" = --wrap ]; then
-	read -ra wrap <<<"$2"
-	shift 2
-fi
-mode=${1:?usage: e2e.sh [--wrap CMD] MODE SERVER}
-server=${2:?usage: e2e.sh [--wrap CMD] MODE SERVER}
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--wrap) read -ra wrap <<<"$2"; shift 2 ;;
+	--control) verdict_watch "$2" || exit "$PROTO_EXIT_SETUP"; shift 2 ;;
+	*) break ;;
+	esac
+done
+usage="usage: e2e.sh [--wrap CMD] [--control tsan|valgrind] MODE SERVER"
+mode=${1:?$usage}
+server=${2:?$usage}
 slow=1
 [ ${#wrap[@]} -gt 0 ] && slow=20        # valgrind: everything is slower
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lab01-e2e.XXXXXX") || exit "$PROTO_EXIT_SETUP"
 pid=
+killed=
 url=
 port=
 failures=0
 
 stop_server() {
 	local i status=0
+	killed=
 	[ -n "$pid" ] || return 0
 	if kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid" 2>/dev/null
@@ -54,9 +62,9 @@ stop_server() {
 			sleep 0.05
 		done
 		if kill -0 "$pid" 2>/dev/null; then
-			echo "e2e: FAIL: pool_server did not stop on SIGTERM; killed"
 			kill -KILL "$pid" 2>/dev/null
-			failures=$((failures + 1))
+			fail "pool_server did not stop on SIGTERM; killed"
+			killed=1
 		fi
 	fi
 	wait "$pid" 2>/dev/null
@@ -72,7 +80,7 @@ trap cleanup EXIT
 trap 'exit 3' INT TERM HUP
 
 fail() {
-	echo "e2e: FAIL: $*"
+	echo "$PROTO_E2E_FAIL$*"
 	failures=$((failures + 1))
 }
 
@@ -143,11 +151,16 @@ get() {
 }
 
 # finish_server: stop it; a non-zero exit is a failure (sanitizers and
-# valgrind report through it).
+# valgrind report through it), but for the detector's own status when one
+# watches it (verdict.sh).
 finish_server() {
 	stop_server
 	local status=$?
-	[ "$status" = 0 ] || fail "pool_server exited with status $status"
+	if [ -n "$control_kind" ]; then
+		[ -n "$killed" ] || verdict_ended "$status" || fail "pool_server $ended_why"
+	else
+		[ "$status" = 0 ] || fail "pool_server exited with status $status"
+	fi
 	grep -q '^pool_server: stopped' "$tmp/out" ||
 		fail "pool_server did not print 'pool_server: stopped'"
 }
@@ -413,4 +426,4 @@ echo "RESULT: ${result:-?}"
 # shellcheck disable=SC2059 # the format is protocol.h's
 verdict_say "$(printf "$PROTO_STAT_FMT" 1 $((failures > 0)) $((failures > 0)) "${SEED:-0}")"
 verdict_done
-[ "$failures" = 0 ]
+verdict_exit "$failures"

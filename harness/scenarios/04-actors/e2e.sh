@@ -4,7 +4,7 @@
 # and kill actor processes, drive the server with curl and wrk as the
 # chapter drives server.js, and check every answer.
 #
-#   e2e.sh [--wrap-server "CMD"] [--wrap-actor "CMD"] MODE BINDIR
+#   e2e.sh [--wrap-server "CMD"] [--wrap-actor "CMD"] [--control KIND] MODE BINDIR
 #
 # BINDIR holds actor_server and actor (one build variant). MODE:
 #   chapter   the chapter's session: EMPTY ACTOR POOL, one actor, two
@@ -24,7 +24,10 @@
 #             answers every request in flight, exits 0)
 #   detect    a little of everything, small, for TSan, ASan and Valgrind
 # --wrap-server runs the server under CMD (valgrind); --wrap-actor runs the
-# first actor under CMD. Every process started here is stopped, and killed
+# first actor under CMD. --control tsan (a TSan BINDIR) or valgrind (with
+# a --wrap) says which detector watches the server and actors, or the
+# wrapped ones: each then ends with the harness's control race
+# (harness/lib/verdict.sh). Every process started here is stopped, and killed
 # if it will not stop; every client call has a time limit. Prints RESULT:
 # and STAT lines. Exit 0 when every expectation held, 1 when one failed,
 # 2 when a program would not start (its own message says why).
@@ -41,15 +44,18 @@ set -uo pipefail
 
 wrap_server=()
 wrap_actor=()
+control=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--wrap-server) read -ra wrap_server <<<"$2"; shift 2 ;;
 	--wrap-actor) read -ra wrap_actor <<<"$2"; shift 2 ;;
+	--control) verdict_watch "$2" || exit "$PROTO_EXIT_SETUP"; control=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
-mode=${1:?usage: e2e.sh [--wrap-server CMD] [--wrap-actor CMD] MODE BINDIR}
-bin=${2:?usage: e2e.sh [--wrap-server CMD] [--wrap-actor CMD] MODE BINDIR}
+usage="usage: e2e.sh [--wrap-server CMD] [--wrap-actor CMD] [--control tsan|valgrind] MODE BINDIR"
+mode=${1:?$usage}
+bin=${2:?$usage}
 slow=1
 [ ${#wrap_server[@]} -gt 0 ] || [ ${#wrap_actor[@]} -gt 0 ] && slow=10
 
@@ -58,6 +64,7 @@ server_pid=
 web=
 aport=
 declare -A actor_pid=()
+declare -A actor_watched=()
 failures=0
 first_failure=
 result=
@@ -86,7 +93,7 @@ trap cleanup EXIT
 trap 'exit 3' INT TERM HUP
 
 fail() {
-	echo "e2e: FAIL: $*"
+	echo "$PROTO_E2E_FAIL$*"
 	failures=$((failures + 1))
 	[ -n "$first_failure" ] || first_failure=$*
 }
@@ -110,7 +117,7 @@ finish() {
 	# shellcheck disable=SC2059 # the format is protocol.h's
 	verdict_say "$(printf "$PROTO_STAT_FMT" 1 $((failures > 0)) $((failures > 0)) "${SEED:-0}")"
 	verdict_done
-	exit "${1:-$((failures > 0 ? 1 : 0))}"
+	verdict_exit "$failures" "${1:-}"
 }
 
 # start_server ARGS...: start it on two free ports and learn them (exit 2
@@ -178,6 +185,10 @@ start_actor() {
 	"${w[@]}" "$bin/actor" "127.0.0.1:$aport" "$@" >"$tmp/$name.out" \
 		2> >(tee "$tmp/$name.err" >&2) 9>&- &
 	actor_pid[$name]=$!
+	# watched by TSan (every program of the build), or by the Valgrind
+	# tool it runs under
+	[ "$control" = tsan ] || { [ "$control" = valgrind ] && [ ${#w[@]} -gt 0 ]; } &&
+		actor_watched[$name]=1
 	for ((i = 0; i < 200 * slow; i++)); do
 		[ "$(pool_size)" = "$want" ] && return 0
 		if ! kill -0 "${actor_pid[$name]}" 2>/dev/null; then
@@ -213,7 +224,7 @@ stop_actor() {
 # finish_server: SIGTERM, and it must stop cleanly (sanitizers and
 # valgrind report through its exit status).
 finish_server() {
-	local i status
+	local i status killed=
 	kill -TERM "$server_pid" 2>/dev/null
 	for ((i = 0; i < 200 * slow; i++)); do
 		kill -0 "$server_pid" 2>/dev/null || break
@@ -222,11 +233,16 @@ finish_server() {
 	if kill -0 "$server_pid" 2>/dev/null; then
 		fail "actor_server did not stop within $((10 * slow)) s of SIGTERM; killed"
 		kill -KILL "$server_pid"
+		killed=1
 	fi
 	wait "$server_pid"
 	status=$?
 	server_pid=
-	[ "$status" = 0 ] || fail "actor_server exited with status $status"
+	if [ "$control" = tsan ] || { [ "$control" = valgrind ] && [ ${#wrap_server[@]} -gt 0 ]; }; then
+		[ -n "$killed" ] || verdict_ended "$status" || fail "actor_server $ended_why"
+	else
+		[ "$status" = 0 ] || fail "actor_server exited with status $status"
+	fi
 	grep -q '^actor_server: stopped' "$tmp/server.out" ||
 		fail "actor_server did not print 'actor_server: stopped'"
 }
@@ -234,12 +250,17 @@ finish_server() {
 # finish_actors: after the server stopped, each actor sees the link close
 # ("disconnect from server") and must exit 0.
 finish_actors() {
-	local name status
+	local name status watched
 	for name in "${!actor_pid[@]}"; do
 		timeout $((10 * slow)) tail --pid="${actor_pid[$name]}" -f /dev/null
+		watched=${actor_watched[$name]:-}
 		stop_actor "$name"
 		status=$?
-		[ "$status" = 0 ] || fail "actor $name exited with status $status"
+		if [ -n "$watched" ]; then
+			verdict_ended "$status" || fail "actor $name $ended_why"
+		else
+			[ "$status" = 0 ] || fail "actor $name exited with status $status"
+		fi
 	done
 }
 

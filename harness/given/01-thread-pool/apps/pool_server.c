@@ -49,6 +49,7 @@
 #include "jnum.h"
 #include "pool_server.h"
 #include "tpool.h"
+#include "verdict.h"
 
 struct options {
 	const char *host;
@@ -871,8 +872,11 @@ int main(int argc, char **argv)
 		event_base_dispatch(srv.base);
 	stop(&srv);
 	libevent_global_shutdown();
-	if (rc == 0)
+	if (rc == 0) {
 		printf("pool_server: stopped (%lu requests, %lu clients left "
 		       "before their answer)\n", srv.requests, srv.abandoned);
+		/* under a detector, for the e2e script that watches it */
+		verdict_control();
+	}
 	return rc;
 }

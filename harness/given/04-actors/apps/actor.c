@@ -39,6 +39,7 @@
 #include "compute.h"
 #include "delay.h"
 #include "jnum.h"
+#include "verdict.h"
 #include "wire.h"
 
 #define MAX_ACTORS 64
@@ -542,5 +543,8 @@ int main(int argc, char **argv)
 		event_base_dispatch(l.base);
 	stop(&l);
 	libevent_global_shutdown();
+	/* under a detector, for the e2e script that watches it */
+	if (l.status == 0)
+		verdict_control();
 	return l.status;
 }

@@ -42,6 +42,7 @@
 
 #include "commands.h"
 #include "server.h"
+#include "verdict.h"
 
 /* ---- options ------------------------------------------------------------- */
 
@@ -405,5 +406,7 @@ int main(int argc, char **argv)
 	printf("actor_server: stopped (%lu requests, %lu answered by actors, "
 	       "%lu re-sent, %lu given up as poison)\n", srv.requests,
 	       srv.answered, srv.resent, srv.poisoned);
+	/* under a detector, for the e2e script that watches it */
+	verdict_control();
 	return 0;
 }
