@@ -18,7 +18,7 @@ export TSAN_OPTIONS="halt_on_error=0 exitcode=$PROTO_EXIT_TSAN history_size=4 \
 second_deadlock_stack=1 suppressions=$here/tsan.supp"
 
 # AddressSanitizer and UBSan: stop at the first error, with a stack.
-export ASAN_OPTIONS="abort_on_error=0 detect_leaks=1 exitcode=67"
+export ASAN_OPTIONS="abort_on_error=0 detect_leaks=1 exitcode=$PROTO_EXIT_ASAN"
 # No exitcode here: clang's TSan runtime reads UBSAN_OPTIONS too and would
 # report 68 instead of its PROTO_EXIT_TSAN.
 export UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1"

@@ -40,12 +40,15 @@
  * program's result, and two that frame a program's run:
  *   BEGIN                                   the harness took the channel
  *   UNIT checks=15 failures=1 errors=0      Check's counts, from the parent
- *   DONE [control=tsan|valgrind]            the harness's code ran to its
+ *   DONE [control=tsan|valgrind|asan]       the harness's code ran to its
  *                                           end; control=: it then runs a
  *                                           deliberate race that TSan, or
  *                                           Helgrind or DRD, must report
  *                                           with PROTO_EXIT_TSAN or
- *                                           PROTO_EXIT_VALGRIND (the runner
+ *                                           PROTO_EXIT_VALGRIND, or a
+ *                                           deliberate overflow that ASan
+ *                                           must report with
+ *                                           PROTO_EXIT_ASAN (the runner
  *                                           checks)
  * Every BEGIN needs its DONE: a program that leaves early fails.
  */
@@ -57,6 +60,7 @@ enum {
 	PROTO_EXIT_FAILED = 1,
 	PROTO_EXIT_SETUP = 2,
 	PROTO_EXIT_TSAN = 66,
+	PROTO_EXIT_ASAN = 67,
 	PROTO_EXIT_VALGRIND = 99,
 };
 
@@ -79,6 +83,7 @@ enum {
 #define PROTO_UNIT_FMT "UNIT checks=%d failures=%d errors=%d"
 #define PROTO_CONTROL_TSAN "control=tsan"
 #define PROTO_CONTROL_VALGRIND "control=valgrind"
+#define PROTO_CONTROL_ASAN "control=asan"
 /* The control race's variable, and the prefix of its functions, by which
  * the runner tells its reports (harness/lib/verdict.c). */
 #define PROTO_CONTROL_VAR "verdict_control_word"

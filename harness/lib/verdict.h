@@ -41,7 +41,9 @@ void verdict_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * In a ThreadSanitizer build, or under Helgrind or DRD, it then runs a
  * deliberate race of its own (two threads, one plain int), which the
  * runner requires the detector to report with the harness's exit status:
- * proof that the detector ran with the harness's options. The channel is
+ * proof that the detector ran with the harness's options. In an
+ * AddressSanitizer build the control is a read past a heap block, after
+ * the leak check that the end of the process would make. The channel is
  * closed first.
  */
 void verdict_done(void);

@@ -9,13 +9,14 @@
 #
 #   verdict_say LINE   a record, on the channel and on stdout
 #   verdict_done       the last record: the script reached its end
-#   verdict_watch KIND the lab's programs run under a detector, tsan or
-#                      valgrind: each that the script watches to its end
-#                      runs the harness's control race there
+#   verdict_watch KIND the lab's programs run under a detector, tsan,
+#                      valgrind or asan: each that the script watches to
+#                      its end runs the harness's control there
 #   verdict_ended STATUS  a watched program ended by itself with STATUS
 #   verdict_exit FAILURES [STATUS]  the script's exit status
 #
-# The control race (verdict_control() in verdict.c) proves that the
+# The control (verdict_control() in verdict.c: a race, or for ASan a read
+# past a heap block) proves that the
 # detector ran with the harness's options, as it does for the harness's
 # own programs: a lab program has no channel, so the script speaks for
 # it. verdict_watch puts PROTO_CONTROL_ENV in the environment of every
@@ -52,7 +53,8 @@ verdict_watch() {
 	case "$1" in
 	tsan) control_kind=$PROTO_CONTROL_TSAN control_status=$PROTO_EXIT_TSAN ;;
 	valgrind) control_kind=$PROTO_CONTROL_VALGRIND control_status=$PROTO_EXIT_VALGRIND ;;
-	*) echo "verdict_watch: unknown detector '$1' (tsan or valgrind)" >&2; return 1 ;;
+	asan) control_kind=$PROTO_CONTROL_ASAN control_status=$PROTO_EXIT_ASAN ;;
+	*) echo "verdict_watch: unknown detector '$1' (tsan, valgrind or asan)" >&2; return 1 ;;
 	esac
 	export "$PROTO_CONTROL_ENV=1"
 }
@@ -69,7 +71,7 @@ verdict_ended() {
 		[ -z "$verdict" ] || printf '%s\n%s %s\n' "$PROTO_BEGIN" "$PROTO_DONE" "$control_kind" >&9
 	fi
 	[ "$1" = "$control_status" ] && return 0
-	ended_why="exited with status $1 under the detector, not its $control_status (the harness's control race ends every watched program with it)"
+	ended_why="exited with status $1 under the detector, not its $control_status (the harness's control ends every watched program with it)"
 	return 1
 }
 

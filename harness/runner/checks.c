@@ -802,29 +802,37 @@ static int detector_report(enum report_tool tool, const char *log,
 
 /*
  * Each program that ended with DONE control=... then ran the harness's
- * control race (verdict.c): the detector must have reported it, and the
+ * control (verdict.c): the detector must have reported it, and the
  * process must have ended with the harness's exit status for that
  * detector (want), which it sets after a report. Either missing: the
  * detector's options were not the harness's. When both hold, *status
- * becomes 0, the program's own verdict being on the channel. Returns
- * false after filling in o.
+ * becomes 0, the program's own verdict being on the channel. A report of
+ * the program's own (o->report) that ended it before its control (ASan
+ * stops at its first error, a leak found just before the control
+ * included) decides instead. Returns false after filling in o.
  */
 static bool control_reported(const struct channel *ch, int seen, int want,
 			     const char *tool, int *status, struct outcome *o)
 {
 	if (ch->controls == 0)
 		return true;
+	if (seen < ch->controls && o->report && report_first(o->report))
+		return true;
+	/* ASan's control is an overflow, the others' a race */
+	const char *what = want == PROTO_EXIT_ASAN ? "error" : "race";
+
 	o->pass = false;
 	if (seen < ch->controls) {
 		figure(o, "the detector did not report the harness's control "
-			  "race: its options were changed or it was silenced");
+			  "%s: its options were changed or it was silenced",
+		       what);
 		return false;
 	}
 	if (!WIFEXITED(*status) || WEXITSTATUS(*status) != want) {
-		figure(o, "%s reported the harness's control race yet the "
+		figure(o, "%s reported the harness's control %s yet the "
 			  "program exited with status %d, not the harness's "
 			  "%d: its options were changed",
-		       tool, WIFEXITED(*status) ? WEXITSTATUS(*status) : -1,
+		       tool, what, WIFEXITED(*status) ? WEXITSTATUS(*status) : -1,
 		       want);
 		return false;
 	}
@@ -943,9 +951,14 @@ static void judge_asan(const struct channel *ch, const char *log, size_t len,
 {
 	const struct report_item *r;
 	int controls;
+	bool reported;
 
-	if (detector_report(REPORT_ASAN, log, len, o, &controls) == 0 &&
-	    (r = report_first(o->report)) != NULL) {
+	reported = detector_report(REPORT_ASAN, log, len, o, &controls) == 0 &&
+		   (r = report_first(o->report)) != NULL;
+	if (!control_reported(ch, controls, PROTO_EXIT_ASAN, "AddressSanitizer",
+			      &status, o))
+		return;
+	if (reported) {
 		char msg[REPORT_LINE];
 
 		snprintf(msg, sizeof(msg), "%s", r->header);

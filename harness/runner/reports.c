@@ -262,6 +262,9 @@ static bool tsan_frame(const char *line, struct report_frame *f)
 	if (!fn)
 		return true;
 	fn++;
+	/* ASan's, LSan's and UBSan's frames: "#0 0x4f2a1b in func file:line" */
+	if (starts(fn, "0x") && (loc = strstr(fn, " in ")) != NULL)
+		fn = loc + 4;
 	loc = strchr(fn, ' ');
 	scopy(f->func, sizeof(f->func), fn,
 	      loc ? (size_t)(loc - fn) : strlen(fn));
@@ -849,7 +852,9 @@ static int vg_parse(struct report_set *s, const char *log, size_t len)
 	return 0;
 }
 
-/* ---- AddressSanitizer and UBSan: the first error ------------------------ */
+/* ---- AddressSanitizer and UBSan: each process's first error --------------
+ * A process stops at its first error; a check that runs several (an e2e
+ * script's server and actors) may hold one report of each. */
 
 static void asan_parse(struct report_set *s, const char *log, size_t len)
 {
@@ -869,7 +874,7 @@ static void asan_parse(struct report_set *s, const char *log, size_t len)
 
 		pos += n + 1;
 		scopy(buf, sizeof(buf), line, n);
-		for (size_t i = 0; !r && i < 3; i++) {
+		for (size_t i = 0; i < 3; i++) {
 			const char *h = strstr(buf, heads[i]);
 
 			if (!h)
@@ -879,6 +884,7 @@ static void asan_parse(struct report_set *s, const char *log, size_t len)
 				scopy(r->kind, sizeof(r->kind),
 				      h + strlen(heads[i]),
 				      strcspn(h + strlen(heads[i]), " "));
+			break;
 		}
 		if (r && tsan_frame(buf, &f) &&
 		    r->acc[0].stack.n < REPORT_FRAMES &&

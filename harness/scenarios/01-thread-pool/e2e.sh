@@ -4,7 +4,7 @@
 # it with curl as the chapter drives main.js with `autocannon -c 5 -a 20`,
 # and check the replies and the "Selected Worker: N" log.
 #
-#   e2e.sh [--wrap "CMD"] [--control tsan|valgrind] MODE SERVER
+#   e2e.sh [--wrap "CMD"] [--control tsan|valgrind|asan] MODE SERVER
 #
 # MODE: roundrobin, leastbusy, random, affinity (the chapter's three runs and
 # the fourth strategy), errors (bad requests, a command's error, clients that
@@ -14,7 +14,7 @@
 # flight: refused at once, every request answered, exit 0), or load (a
 # little of everything, for the detectors; --wrap runs the server under
 # valgrind; --control says which detector watches the server, which then
-# ends with the harness's control race: harness/lib/verdict.sh). The
+# ends with the harness's control: harness/lib/verdict.sh). The
 # server is always stopped, and killed if it will not
 # stop; every client call has a time limit. Prints RESULT: and STAT lines.
 # Exit status 0 when every expectation held, 1 when one failed, 2 when the
@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
-usage="usage: e2e.sh [--wrap CMD] [--control tsan|valgrind] MODE SERVER"
+usage="usage: e2e.sh [--wrap CMD] [--control tsan|valgrind|asan] MODE SERVER"
 mode=${1:?$usage}
 server=${2:?$usage}
 slow=1

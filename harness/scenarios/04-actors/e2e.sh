@@ -24,9 +24,9 @@
 #             answers every request in flight, exits 0)
 #   detect    a little of everything, small, for TSan, ASan and Valgrind
 # --wrap-server runs the server under CMD (valgrind); --wrap-actor runs the
-# first actor under CMD. --control tsan (a TSan BINDIR) or valgrind (with
-# a --wrap) says which detector watches the server and actors, or the
-# wrapped ones: each then ends with the harness's control race
+# first actor under CMD. --control tsan or asan (a TSan or ASan BINDIR),
+# or valgrind (with a --wrap), says which detector watches the server and
+# actors, or the wrapped ones: each then ends with the harness's control
 # (harness/lib/verdict.sh). Every process started here is stopped, and killed
 # if it will not stop; every client call has a time limit. Prints RESULT:
 # and STAT lines. Exit 0 when every expectation held, 1 when one failed,
@@ -53,7 +53,7 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
-usage="usage: e2e.sh [--wrap-server CMD] [--wrap-actor CMD] [--control tsan|valgrind] MODE BINDIR"
+usage="usage: e2e.sh [--wrap-server CMD] [--wrap-actor CMD] [--control tsan|valgrind|asan] MODE BINDIR"
 mode=${1:?$usage}
 bin=${2:?$usage}
 slow=1
@@ -61,6 +61,7 @@ slow=1
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lab04-e2e.XXXXXX") || exit "$PROTO_EXIT_SETUP"
 server_pid=
+server_tee=
 web=
 aport=
 declare -A actor_pid=()
@@ -85,6 +86,7 @@ cleanup() {
 	exec 3>&- 2>/dev/null
 	for name in "${!actor_pid[@]}"; do
 		stop_pid "${actor_pid[$name]}"
+		show_err "$name"
 	done
 	[ -n "$server_pid" ] && stop_pid "$server_pid"
 	rm -rf "$tmp"
@@ -123,10 +125,15 @@ finish() {
 # start_server ARGS...: start it on two free ports and learn them (exit 2
 # if it dies first or never says where it listens).
 start_server() {
-	local i
+	local i err
+	# tee's pid kept, so that finish_server can wait for the server's
+	# last lines to be out before an actor's (show_err)
+	exec {err}> >(tee "$tmp/server.err" >&2)
+	server_tee=$!
 	"${wrap_server[@]}" "$bin/actor_server" 127.0.0.1:0 127.0.0.1:0 "$@" \
-		>"$tmp/server.out" 2> >(tee "$tmp/server.err" >&2) 9>&- &
+		>"$tmp/server.out" 2>&"$err" 9>&- &
 	server_pid=$!
+	exec {err}>&-
 	for ((i = 0; i < 200 * slow; i++)); do
 		web=$(grep -m1 -o 'http://127\.0\.0\.1:[0-9]*' "$tmp/server.out")
 		aport=$(grep -m1 -o 'tcp://127\.0\.0\.1:[0-9]*' "$tmp/server.out")
@@ -182,18 +189,27 @@ start_actor() {
 	shift
 	want=$(($(pool_size || echo 0) + 1))
 	[ ${#actor_pid[@]} = 0 ] && w=("${wrap_actor[@]}")
-	"${w[@]}" "$bin/actor" "127.0.0.1:$aport" "$@" >"$tmp/$name.out" \
-		2> >(tee "$tmp/$name.err" >&2) 9>&- &
-	actor_pid[$name]=$!
-	# watched by TSan (every program of the build), or by the Valgrind
-	# tool it runs under
-	[ "$control" = tsan ] || { [ "$control" = valgrind ] && [ ${#w[@]} -gt 0 ]; } &&
+	# watched by a sanitizer (every program of the build), or by the
+	# Valgrind tool it runs under
+	if [ "$control" = tsan ] || [ "$control" = asan ] ||
+		{ [ "$control" = valgrind ] && [ ${#w[@]} -gt 0 ]; }; then
 		actor_watched[$name]=1
+		# Its stderr reaches the log once it has ended (show_err): the
+		# server and an actor ending together would interleave their
+		# reports line by line, and whose frame is whose would be lost.
+		"${w[@]}" "$bin/actor" "127.0.0.1:$aport" "$@" >"$tmp/$name.out" \
+			2>"$tmp/$name.err" 9>&- &
+	else
+		"${w[@]}" "$bin/actor" "127.0.0.1:$aport" "$@" >"$tmp/$name.out" \
+			2> >(tee "$tmp/$name.err" >&2) 9>&- &
+	fi
+	actor_pid[$name]=$!
 	for ((i = 0; i < 200 * slow; i++)); do
 		[ "$(pool_size)" = "$want" ] && return 0
 		if ! kill -0 "${actor_pid[$name]}" 2>/dev/null; then
 			wait "${actor_pid[$name]}"
 			result="actor $name exited with status $? before joining$(last_words "$name")"
+			show_err "$name"
 			grep -q 'cannot join' "$tmp/server.out" &&
 				result+="; the server says: $(grep -m1 'cannot join' "$tmp/server.out")"
 			echo "e2e: $result"
@@ -210,6 +226,11 @@ pid_of() {
 	echo "${actor_pid[$1]}"
 }
 
+# show_err NAME: a watched actor's stderr, now that it has ended.
+show_err() {
+	[ -z "${actor_watched[$1]:-}" ] || cat "$tmp/$1.err" >&2
+}
+
 # stop_actor NAME [SIGNAL]: stop it (SIGTERM by default) and wait; returns
 # its exit status.
 stop_actor() {
@@ -218,6 +239,7 @@ stop_actor() {
 	wait "$pid" 2>/dev/null
 	status=$?
 	unset "actor_pid[$1]"
+	show_err "$1"
 	return $status
 }
 
@@ -237,8 +259,10 @@ finish_server() {
 	fi
 	wait "$server_pid"
 	status=$?
+	wait "$server_tee" 2>/dev/null
 	server_pid=
-	if [ "$control" = tsan ] || { [ "$control" = valgrind ] && [ ${#wrap_server[@]} -gt 0 ]; }; then
+	if [ "$control" = tsan ] || [ "$control" = asan ] ||
+		{ [ "$control" = valgrind ] && [ ${#wrap_server[@]} -gt 0 ]; }; then
 		[ -n "$killed" ] || verdict_ended "$status" || fail "actor_server $ended_why"
 	else
 		[ "$status" = 0 ] || fail "actor_server exited with status $status"

@@ -4,7 +4,8 @@
  * scenarios do (verdict.h), so that its TSan build, or its native build
  * under Helgrind or DRD, runs the harness's control race at its end.
  * "clean" counts under a mutex, "racy" without one, "early" leaves before
- * the harness's last record. Built with -DSILENCE it turns the detector's
+ * the harness's last record, "leak" and "overflow" (for its ASan build)
+ * lose memory or write past it. Built with -DSILENCE it turns the detector's
  * reports off as a submission might: TSan's through
  * __tsan_default_options, Valgrind's with VALGRIND_DISABLE_ERROR_REPORTING.
  * The runner must notice.
@@ -14,6 +15,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <valgrind/valgrind.h>
@@ -42,6 +44,29 @@ static void *worker(void *arg)
 	return arg;
 }
 
+/* Blocks nothing points at any more: a leak, found at the end. */
+static __attribute__((noinline)) void lose(void)
+{
+	for (int i = 0; i < 16; i++) {
+		volatile char *p = malloc(64);
+
+		if (p)
+			p[0] = 1;
+	}
+}
+
+/* A write one byte past a heap block, for ASan (UBSan's object-size
+ * check would see it first). */
+static __attribute__((noinline, no_sanitize("undefined"))) void overflow(void)
+{
+	volatile char *p = malloc(8);
+
+	if (p) {
+		p[8] = 1;
+		free((void *)p);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "clean";
@@ -58,6 +83,10 @@ int main(int argc, char **argv)
 		pthread_join(t[i], NULL);
 	if (strcmp(what, "early") == 0)
 		_exit(0);
+	if (strcmp(what, "leak") == 0)
+		lose();
+	if (strcmp(what, "overflow") == 0)
+		overflow();
 	verdict_say(PROTO_STAT_FMT, 1UL, 0UL, 0UL, 1ULL);
 	verdict_done();
 	return 0;

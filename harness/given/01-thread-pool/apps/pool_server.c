@@ -47,6 +47,7 @@
 
 #include "commands.h"
 #include "jnum.h"
+#include "lab_annotate.h"
 #include "pool_server.h"
 #include "tpool.h"
 #include "verdict.h"
@@ -465,6 +466,10 @@ static struct job *job_new(struct server *srv, struct evhttp_request *req,
 	job->req = req;
 	job->key = key;
 	atomic_init(&job->abandoned, false);
+	/* Helgrind and DRD do not see atomics: the loop's store and a
+	 * worker's load of the flag would be reported as a race, depending
+	 * on whether a client leaves while its task runs. */
+	LAB_VG_SYNC_WORD(&job->abandoned, sizeof(job->abandoned));
 	job->next = srv->jobs;
 	if (srv->jobs)
 		srv->jobs->prev = job;
