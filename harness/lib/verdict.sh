@@ -16,10 +16,9 @@
 #   verdict_exit FAILURES [STATUS]  the script's exit status
 #
 # The control (verdict_control() in verdict.c: a race, or for ASan a read
-# past a heap block) proves that the
-# detector ran with the harness's options, as it does for the harness's
-# own programs: a lab program has no channel, so the script speaks for
-# it. verdict_watch puts PROTO_CONTROL_ENV in the environment of every
+# past a heap block) proves that the detector ran with the harness's
+# options, as it does for the harness's own programs: a lab program has
+# no channel, so the script speaks for it. verdict_watch puts PROTO_CONTROL_ENV in the environment of every
 # program started after it; verdict_ended requires the detector's exit
 # status of a watched program that ended by itself, and reports its
 # control on the channel (a BEGIN and a DONE control=KIND, as the
@@ -60,11 +59,11 @@ verdict_watch() {
 }
 
 # verdict_ended STATUS: 0 when STATUS is the detector's exit status, the
-# one it sets after any report, the control race's included (whether the
+# one it sets after any report, the control's included (whether the
 # program had others is the runner's to see). Otherwise returns 1, with
 # why in $ended_why. A program that ended with status 0 did not report
-# even the control race: its control goes on the channel all the same,
-# so that the runner says the detector was silenced.
+# even the control: its control goes on the channel all the same, so
+# that the runner says the detector was silenced.
 verdict_ended() {
 	if [ "$1" = "$control_status" ] || [ "$1" = 0 ]; then
 		controls=$((controls + 1))
