@@ -93,11 +93,13 @@ expect  = clean
 run     = TSAN_OPTIONS="\$TSAN_OPTIONS report_bugs=0" bash $e2e4 --control tsan detect \$TSAN
 timeout = 90
 EOF
+bin=$(harness/tree --json solutions | python3 -c 'import json, sys; print(json.load(sys.stdin)["bin"])')
 (
 	# shellcheck source=/dev/null
 	. sanitizers/env.sh
-	export TSAN=$top/build/tsan/solutions/bin NATIVE=$top/build/native/solutions/bin \
-		ASAN=$top/build/asan/solutions/bin
+	# shellcheck disable=SC2059 # the format is harness/tree's
+	export TSAN=$top/$(printf "$bin" tsan) NATIVE=$top/$(printf "$bin" native) \
+		ASAN=$top/$(printf "$bin" asan)
 	exec build/tools/runner --label e2e-control --json "$work/control.json" \
 		--logs "$work/logs" --jobs 2 --seed 1 "$work/control.checks"
 ) >"$work/control.out" 2>&1
