@@ -49,7 +49,7 @@ void verdict_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void verdict_done(void);
 
 /*
- * verdict_control - the control race of verdict_done(), for a program of
+ * verdict_control - the control of verdict_done(), for a program of
  * the lab's that has no channel (a server, an actor) and that an e2e
  * script watches to its end under a detector: the script sets
  * PROTO_CONTROL_ENV in its environment, reports the control on the

@@ -814,13 +814,13 @@ static int detector_report(enum report_tool tool, const char *log,
 static bool control_reported(const struct channel *ch, int seen, int want,
 			     const char *tool, int *status, struct outcome *o)
 {
+	/* ASan's control is an overflow, the others' a race */
+	const char *what = want == PROTO_EXIT_ASAN ? "error" : "race";
+
 	if (ch->controls == 0)
 		return true;
 	if (seen < ch->controls && o->report && report_first(o->report))
 		return true;
-	/* ASan's control is an overflow, the others' a race */
-	const char *what = want == PROTO_EXIT_ASAN ? "error" : "race";
-
 	o->pass = false;
 	if (seen < ch->controls) {
 		figure(o, "the detector did not report the harness's control "
