@@ -114,7 +114,11 @@ link.on("error", (e) => {
 	stop(e.code === "ECONNRESET" ? 0 : 1);
 });
 
+// The last frame, as the C actor's (actor.c): it leaves, and a request it
+// did not read, it did not take.
 function leave() {
+	send({ id: null, error: "this actor is leaving: a request it did not " +
+	       "read, it did not take", status: 503 });
 	link.end(() => stop(0));
 }
 

@@ -240,9 +240,19 @@ static void on_written(struct bufferevent *bev, void *arg)
 }
 
 /* Close the link once what is queued for the server is written (freeing
- * the bufferevent now would drop it). */
+ * the bufferevent now would drop it). The last frame says the actor
+ * leaves: an error with no id and the status 503 of a refused request.
+ * A request the server wrote after this actor's last read was never
+ * taken; told so, the server gives it to another actor, instead of
+ * taking it for the one request an actor died with (server_link.c). */
 static void leave_when_written(struct link *l)
 {
+	json_t *bye = wire_error(0, "this actor is leaving: a request it did "
+				    "not read, it did not take");
+
+	if (bye)
+		json_object_set_new(bye, "status", json_integer(503));
+	send_frame(l, bye);
 	if (!l->bev || !evbuffer_get_length(bufferevent_get_output(l->bev)))
 		return close_link(l, 0);
 	bufferevent_setcb(l->bev, on_read, on_written, on_event, l);

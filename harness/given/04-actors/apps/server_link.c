@@ -31,6 +31,8 @@ struct peer {
 	struct idmap inflight;         /* id -> struct actor_msg written to
 					  the process, not answered yet */
 	bool joined;                   /* in the router */
+	bool announced;                /* said it leaves (actor.c): what is
+					  in flight, it never read */
 	struct peer *next;
 };
 
@@ -87,8 +89,9 @@ static void on_proxy_wake(evutil_socket_t fd, short what, void *arg)
 static void peer_close(struct peer *p)
 {
 	struct server *srv = p->srv;
-	enum resend_cause cause = p->inflight.n == 1 ? RESEND_DIED_ALONE
-						     : RESEND_DIED;
+	enum resend_cause cause = p->announced	       ? RESEND_UNSENT
+				  : p->inflight.n == 1 ? RESEND_DIED_ALONE
+						       : RESEND_DIED;
 	struct actor_msg *msg;
 
 	if (p->joined && router_remove(srv->router, p->proxy) == 0)
@@ -132,7 +135,7 @@ static void peer_complain(struct peer *p, const json_t *body,
 }
 
 /* An error reply whose status is 503: the actor is stopping (actor.c) and
- * did not take the request. */
+ * did not take the request; without an id, it leaves. */
 static bool is_leaving(const json_t *body)
 {
 	return json_is_string(json_object_get(body, "error")) &&
@@ -162,7 +165,12 @@ static void on_peer_frame(struct peer *p, const char *text, size_t len)
 		snprintf(what, sizeof(what), "malformed message: %s", err);
 		return peer_complain(p, NULL, what);
 	}
-	if (wire_reply_id(body, &id) < 0) {
+	if (wire_reply_id(body, &id) < 0 && is_leaving(body)) {
+		/* The actor leaves (actor.c): it gets no more, and what
+		 * is in flight to it when its link closes was never read. */
+		peer_leave(p);
+		p->announced = true;
+	} else if (wire_reply_id(body, &id) < 0) {
 		peer_complain(p, body, "a message without a positive "
 			      "integer id");
 	} else if (!(req = idmap_take(&p->inflight, id, false))) {
