@@ -84,7 +84,8 @@ static void on_proxy_wake(evutil_socket_t fd, short what, void *arg)
  * first: once router_remove() returns, no thread can send to the proxy any
  * more. Then re-send everything it held: what it had written and not had
  * answered (inflight; alone there, a request is the suspect of the death,
- * route_resend()), and what was still in its mailbox.
+ * route_resend(), unless the actor said it leaves: then it never read
+ * what is in flight), and what was still in its mailbox.
  */
 static void peer_close(struct peer *p)
 {
