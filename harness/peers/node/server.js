@@ -17,7 +17,8 @@
 // with one request in flight makes it the suspect, answered 502 and never
 // re-sent (a poison message kills one actor); one that leaves with several
 // has each re-sent to another actor at most --retries times, then answered
-// 502; malformed or
+// 502; one that said it leaves (its last frame: an error with no id and
+// the status 503) never read what is in flight to it, re-sent; malformed or
 // unexpected frames are logged and answered with an error frame; SIGTERM
 // or SIGINT stops accepting, answers what waits with 503, and exits 0.
 //
@@ -64,7 +65,7 @@ function fail(rq, status, text) {
 
 // Send rq to a random actor other than those in avoid; false if none.
 function route(rq, avoid) {
-	const pool = [...actors].filter((a) => !avoid.has(a));
+	const pool = [...actors].filter((a) => !avoid.has(a) && !a.leaving);
 	if (pool.length === 0)
 		return false;
 	const actor = pool[Math.floor(Math.random() * pool.length)];
@@ -80,7 +81,7 @@ function actorGone(actor) {
 	if (!actors.delete(actor))
 		return;
 	console.log(`actor pool disconnected ${actors.size}`);
-	const alone = actor.inFlight.size === 1;
+	const alone = !actor.leaving && actor.inFlight.size === 1;
 	for (const id of actor.inFlight) {
 		const rq = waiting.get(id);
 		if (!rq)
@@ -118,6 +119,12 @@ function onActorFrame(actor, text) {
 		return complain(actor, `malformed message: ${e.message}`, false);
 	}
 	const isError = msg.error !== undefined;
+	if (msg.id === null && isError && msg.status === 503) {
+		// it leaves: no new request, and what is in flight to it when
+		// its link closes was never read
+		actor.leaving = true;
+		return log(`actor #${actor.no}: leaving`);
+	}
 	if (!wire.validId(msg.id))
 		return complain(actor, "a message without a positive integer id",
 				isError);
