@@ -113,9 +113,12 @@ void scenario_fail(struct scenario *sc, unsigned long run, const char *fmt,
 {
 	va_list ap;
 
-	if (sc->failures++ == 0)
-		sc->first_failure = run + 1;
-	if (sc->failures > MAX_REPORTED_FAILURES)
+	if (sc->last_failure != run + 1) {
+		sc->last_failure = run + 1;
+		if (sc->failures++ == 0)
+			sc->first_failure = run + 1;
+	}
+	if (++sc->messages > MAX_REPORTED_FAILURES)
 		return;
 	fprintf(stderr, "%s" PROTO_RUN_MARK "%lu (seed %llu): ", sc->name,
 		run + 1, (unsigned long long)sc->seed);

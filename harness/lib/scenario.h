@@ -37,8 +37,10 @@ struct scenario {
 	bool noise;
 	bool quiet;
 	/* filled in as runs fail */
-	unsigned long failures;
+	unsigned long failures;      /* runs that failed, each once */
 	unsigned long first_failure; /* 1-based; 0 when none failed */
+	unsigned long last_failure;  /* 1-based; the run counted last */
+	unsigned long messages;      /* printed so far */
 };
 
 /*
@@ -52,7 +54,8 @@ void scenario_parse(struct scenario *sc, const struct scenario_opt *opts,
 
 /*
  * scenario_fail - record that run number run (0-based) failed, and say why
- * on stderr for the first few failures. printf-style.
+ * on stderr for the first few failures. A run that fails several ways
+ * counts once. printf-style.
  */
 void scenario_fail(struct scenario *sc, unsigned long run, const char *fmt,
 		   ...) __attribute__((format(printf, 3, 4)));
