@@ -12,7 +12,8 @@
 #   verdict_watch KIND the lab's programs run under a detector, tsan,
 #                      valgrind or asan: each that the script watches to
 #                      its end runs the harness's control there
-#   verdict_ended STATUS  a watched program ended by itself with STATUS
+#   verdict_watches WRAPPED  whether the detector watches a program
+#   verdict_ended STATUS WATCHED  a program ended by itself with STATUS
 #   verdict_exit FAILURES [STATUS]  the script's exit status
 #
 # The control (verdict_control() in verdict.c: a race, or for ASan a read
@@ -58,13 +59,32 @@ verdict_watch() {
 	export "$PROTO_CONTROL_ENV=1"
 }
 
-# verdict_ended STATUS: 0 when STATUS is the detector's exit status, the
-# one it sets after any report, the control's included (whether the
-# program had others is the runner's to see). Otherwise returns 1, with
-# why in $ended_why. A program that ended with status 0 did not report
-# even the control: its control goes on the channel all the same, so
-# that the runner says the detector was silenced.
+# verdict_watches WRAPPED: whether the detector of verdict_watch watches
+# a program of the lab's: a sanitizer every program of its build, a
+# Valgrind tool those run under it (WRAPPED: the number of words of the
+# program's wrapping command, 0 for none).
+verdict_watches() {
+	case "$control_kind" in
+	"$PROTO_CONTROL_TSAN" | "$PROTO_CONTROL_ASAN") return 0 ;;
+	"$PROTO_CONTROL_VALGRIND") [ "$1" -gt 0 ] ;;
+	*) return 1 ;;
+	esac
+}
+
+# verdict_ended STATUS WATCHED: whether a program that ended by itself
+# ended as it should; otherwise returns 1, with why in $ended_why. Not
+# watched (WATCHED empty, else 1): with status 0. Watched: with the detector's
+# exit status, the one it sets after any report, the control's included
+# (whether the program had others is the runner's to see). A watched
+# program that ended with status 0 did not report even the control: its
+# control goes on the channel all the same, so that the runner says the
+# detector was silenced.
 verdict_ended() {
+	if [ -z "$2" ]; then
+		[ "$1" = 0 ] && return 0
+		ended_why="exited with status $1"
+		return 1
+	fi
 	if [ "$1" = "$control_status" ] || [ "$1" = 0 ]; then
 		controls=$((controls + 1))
 		[ -z "$verdict" ] || printf '%s\n%s %s\n' "$PROTO_BEGIN" "$PROTO_DONE" "$control_kind" >&9

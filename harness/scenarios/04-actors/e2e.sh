@@ -44,12 +44,11 @@ set -uo pipefail
 
 wrap_server=()
 wrap_actor=()
-control=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--wrap-server) read -ra wrap_server <<<"$2"; shift 2 ;;
 	--wrap-actor) read -ra wrap_actor <<<"$2"; shift 2 ;;
-	--control) verdict_watch "$2" || exit "$PROTO_EXIT_SETUP"; control=$2; shift 2 ;;
+	--control) verdict_watch "$2" || exit "$PROTO_EXIT_SETUP"; shift 2 ;;
 	*) break ;;
 	esac
 done
@@ -185,25 +184,23 @@ wait_pool() {
 # start_actor NAME ARGS...: start an actor process and wait until the
 # server counts one more actor (exit 2 if the actor dies first).
 start_actor() {
-	local name=$1 want i w=()
+	local name=$1 want i w=() err
 	shift
 	want=$(($(pool_size || echo 0) + 1))
 	[ ${#actor_pid[@]} = 0 ] && w=("${wrap_actor[@]}")
-	# watched by a sanitizer (every program of the build), or by the
-	# Valgrind tool it runs under
-	if [ "$control" = tsan ] || [ "$control" = asan ] ||
-		{ [ "$control" = valgrind ] && [ ${#w[@]} -gt 0 ]; }; then
+	if verdict_watches ${#w[@]}; then
 		actor_watched[$name]=1
 		# Its stderr reaches the log once it has ended (show_err): the
 		# server and an actor ending together would interleave their
 		# reports line by line, and whose frame is whose would be lost.
-		"${w[@]}" "$bin/actor" "127.0.0.1:$aport" "$@" >"$tmp/$name.out" \
-			2>"$tmp/$name.err" 9>&- &
+		exec {err}>"$tmp/$name.err"
 	else
-		"${w[@]}" "$bin/actor" "127.0.0.1:$aport" "$@" >"$tmp/$name.out" \
-			2> >(tee "$tmp/$name.err" >&2) 9>&- &
+		exec {err}> >(tee "$tmp/$name.err" >&2)
 	fi
+	"${w[@]}" "$bin/actor" "127.0.0.1:$aport" "$@" >"$tmp/$name.out" \
+		2>&"$err" 9>&- &
 	actor_pid[$name]=$!
+	exec {err}>&-
 	for ((i = 0; i < 200 * slow; i++)); do
 		[ "$(pool_size)" = "$want" ] && return 0
 		if ! kill -0 "${actor_pid[$name]}" 2>/dev/null; then
@@ -246,7 +243,7 @@ stop_actor() {
 # finish_server: SIGTERM, and it must stop cleanly (sanitizers and
 # valgrind report through its exit status).
 finish_server() {
-	local i status killed=
+	local i status killed='' watched=''
 	kill -TERM "$server_pid" 2>/dev/null
 	for ((i = 0; i < 200 * slow; i++)); do
 		kill -0 "$server_pid" 2>/dev/null || break
@@ -261,12 +258,10 @@ finish_server() {
 	status=$?
 	wait "$server_tee" 2>/dev/null
 	server_pid=
-	if [ "$control" = tsan ] || [ "$control" = asan ] ||
-		{ [ "$control" = valgrind ] && [ ${#wrap_server[@]} -gt 0 ]; }; then
-		[ -n "$killed" ] || verdict_ended "$status" || fail "actor_server $ended_why"
-	else
-		[ "$status" = 0 ] || fail "actor_server exited with status $status"
-	fi
+	verdict_watches ${#wrap_server[@]} && watched=1
+	# a watched server that was killed never ran its control
+	[ -n "$killed" ] && [ -n "$watched" ] ||
+		verdict_ended "$status" "$watched" || fail "actor_server $ended_why"
 	grep -q '^actor_server: stopped' "$tmp/server.out" ||
 		fail "actor_server did not print 'actor_server: stopped'"
 }
@@ -280,11 +275,7 @@ finish_actors() {
 		watched=${actor_watched[$name]:-}
 		stop_actor "$name"
 		status=$?
-		if [ -n "$watched" ]; then
-			verdict_ended "$status" || fail "actor $name $ended_why"
-		else
-			[ "$status" = 0 ] || fail "actor $name exited with status $status"
-		fi
+		verdict_ended "$status" "$watched" || fail "actor $name $ended_why"
 	done
 }
 

@@ -42,18 +42,16 @@ EOF
 # checks below run.
 for spec in "01 tsan-server helgrind-server asan-server" \
 	"04 tsan-e2e helgrind-server helgrind-actor asan-e2e"; do
-	read -r lab ids <<<"$spec"
-	ONLY=${ids// /,} harness/check-lab "$lab" solutions >"$work/ref-$lab.out" 2>&1
-	results=$(harness/tree --json solutions "$lab" |
-		python3 -c 'import json, sys; print(json.load(sys.stdin)["results"])')
-	logs=$(harness/tree --json solutions "$lab" |
-		python3 -c 'import json, sys; print(json.load(sys.stdin)["logs"])')
+	read -r num ids <<<"$spec"
+	ONLY=${ids// /,} harness/check-lab "$num" solutions >"$work/ref-$num.out" 2>&1
+	# results, logs and bin (a variant's programs), by harness/tree's rule
+	eval "$(harness/tree solutions "$num")"
 	# shellcheck disable=SC2086 # ids is a list
 	while read -r id verdict figure; do
 		if [ "$verdict" = pass ] && grep -q verdict_control_ "$logs/$id".*log; then
-			pass "lab $lab's reference passes $id, its control reported and not counted"
+			pass "lab $num's reference passes $id, its control reported and not counted"
 		else
-			fail "lab $lab's reference passes $id, its control reported and not counted: $verdict: ${figure:0:200}"
+			fail "lab $num's reference passes $id, its control reported and not counted: $verdict: ${figure:0:200}"
 		fi
 	done < <(verdicts "$results" $ids)
 done
@@ -93,7 +91,6 @@ expect  = clean
 run     = TSAN_OPTIONS="\$TSAN_OPTIONS report_bugs=0" bash $e2e4 --control tsan detect \$TSAN
 timeout = 90
 EOF
-bin=$(harness/tree --json solutions | python3 -c 'import json, sys; print(json.load(sys.stdin)["bin"])')
 (
 	# shellcheck source=/dev/null
 	. sanitizers/env.sh
